@@ -1,0 +1,84 @@
+import AlterKit
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where a command writes. Injected (task-local) so that tests run commands in-process and read what they printed.
+package protocol OutputStream: Sendable {
+    func write(_ text: String)
+    /// Whether this stream is a terminal (colour and progress only then).
+    var isTerminal: Bool { get }
+}
+
+/// A file descriptor (stdout, stderr).
+package struct FileDescriptorStream: OutputStream {
+    let fd: Int32
+    package init(fd: Int32) { self.fd = fd }
+    package func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+            }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+    package var isTerminal: Bool { isatty(fd) == 1 }
+}
+
+/// Collects output in memory (tests).
+package final class BufferStream: OutputStream, @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = ""
+    package init() {}
+    package func write(_ text: String) {
+        lock.lock()
+        buffer += text
+        lock.unlock()
+    }
+    package var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return buffer
+    }
+    package var isTerminal: Bool { false }
+}
+
+/// Everything a command needs from the outside world. The live context reads the real process; tests
+/// install their own with `CLIContext.$current.withValue(...)`.
+package struct CLIContext: Sendable {
+    package var stdout: any OutputStream
+    package var stderr: any OutputStream
+    package var environment: [String: String]
+    package var currentDirectory: String
+    /// Builds the engine's services for a command (HTTP, clock, processes …). Tests swap in loopback servers.
+    package var makeServices: @Sendable (_ diagnostics: any DiagnosticSink) -> Services
+
+    package init(
+        stdout: any OutputStream, stderr: any OutputStream, environment: [String: String],
+        currentDirectory: String, makeServices: @escaping @Sendable (_ diagnostics: any DiagnosticSink) -> Services
+    ) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.makeServices = makeServices
+    }
+
+    @TaskLocal package static var current: CLIContext = .live
+
+    package static var live: CLIContext {
+        let env = ProcessInfo.processInfo.environment
+        return CLIContext(
+            stdout: FileDescriptorStream(fd: 1), stderr: FileDescriptorStream(fd: 2), environment: env,
+            currentDirectory: FileManager.default.currentDirectoryPath,
+            makeServices: { diagnostics in Services.live(environment: env, diagnostics: diagnostics) })
+    }
+}

@@ -1,0 +1,4 @@
+import AlterCLI
+import Foundation
+
+exit(await AlterKSMain.run(Array(CommandLine.arguments.dropFirst())))
