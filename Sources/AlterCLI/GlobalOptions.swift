@@ -12,7 +12,8 @@ package struct GlobalOptions: ParsableArguments, Sendable {
     @Flag(name: .customLong("no-color"), help: "No colour in output (also when NO_COLOR is set).")
     package var noColor = false
 
-    @Option(name: .customLong("config"), help: "Read [tool.alterks] from this file instead of the nearest pyproject.toml.")
+    @Option(
+        name: .customLong("config"), help: "Read [tool.alterks] from this file instead of the nearest pyproject.toml.")
     package var configFile: String?
 
     @Option(name: .customLong("cache-dir"), help: "Directory for the SQLite caches (default $XDG_CACHE_HOME/alterks).")

@@ -11,7 +11,9 @@ import Testing
         context.stderr = err
         let code = await CLIContext.$current.withValue(context) { await AlterKSMain.run(["--help"]) }
         #expect(code == 0)
-        for command in ["scan", "install", "monitor", "quarantine", "report", "generate-constraints", "db", "typosquat"] {
+        for command in [
+            "scan", "install", "monitor", "quarantine", "report", "generate-constraints", "db", "typosquat",
+        ] {
             #expect(out.text.contains(command), "help lacks \(command)")
         }
     }

@@ -9,7 +9,8 @@ struct CacheCommand: AsyncParsableCommand {
         subcommands: [Clear.self])
 
     struct Clear: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete every cached verdict, advisory and metadata record.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete every cached verdict, advisory and metadata record.")
         @OptionGroup var global: GlobalOptions
         func run() async throws { throw NotBuiltYet(command: "cache clear") }
     }

@@ -9,7 +9,8 @@ struct DBCommand: AsyncParsableCommand {
         subcommands: [Import.self, Update.self, Status.self])
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Import an OSV zip (all.zip layout) or a folder of OSV JSON files.")
+        static let configuration = CommandConfiguration(
+            abstract: "Import an OSV zip (all.zip layout) or a folder of OSV JSON files.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Path to the zip or folder.") var path: String
         func run() async throws { throw NotBuiltYet(command: "db import") }

@@ -9,13 +9,15 @@ struct QuarantineCommand: AsyncParsableCommand {
         subcommands: [List.self, Inspect.self, Release.self, Remove.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List quarantined packages (name, version, when, why).")
+        static let configuration = CommandConfiguration(
+            abstract: "List quarantined packages (name, version, when, why).")
         @OptionGroup var global: GlobalOptions
         func run() async throws { throw NotBuiltYet(command: "quarantine list") }
     }
 
     struct Inspect: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a quarantined package: metadata, files, entry points, findings.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a quarantined package: metadata, files, entry points, findings.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Package name.") var name: String
         @Argument(help: "Version (default: every quarantined version).") var version: String?
@@ -23,7 +25,8 @@ struct QuarantineCommand: AsyncParsableCommand {
     }
 
     struct Release: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-scan and install a quarantined package into the target environment if now allowed.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-scan and install a quarantined package into the target environment if now allowed.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Package name.") var name: String
         @Argument(help: "Version.") var version: String?

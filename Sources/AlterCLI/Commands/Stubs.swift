@@ -1,5 +1,5 @@
-import ArgumentParser
 import AlterKit
+import ArgumentParser
 
 /// Commands whose engine is not built yet say so and exit non-zero; none pretends to work.
 struct NotBuiltYet: Error, CustomStringConvertible {
