@@ -72,26 +72,32 @@ package enum StaticDecoders {
     /// zlib, gzip or raw deflate data inflated, at most `maxOutput` bytes. Nil when it is not valid.
     package static func inflate(_ input: [UInt8], raw: Bool = false) -> [UInt8]? {
         guard !input.isEmpty else { return nil }
-        var stream = z_stream()
+        // zlib keeps a pointer back to its stream: the stream must not move between calls.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+        }
         // 15 + 32: zlib or gzip header, detected; -15: raw deflate.
-        guard alterks_inflateInit2(&stream, raw ? -15 : 15 + 32) == Z_OK else { return nil }
-        defer { inflateEnd(&stream) }
+        guard alterks_inflateInit2(stream, raw ? -15 : 15 + 32) == Z_OK else { return nil }
+        defer { inflateEnd(stream) }
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
         var status: Int32 = Z_OK
-        var source = input
-        source.withUnsafeMutableBufferPointer { src in
-            stream.next_in = src.baseAddress
-            stream.avail_in = uInt(src.count)
+        let chunkSize = 64 << 10
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        defer { chunk.deallocate() }
+        input.withUnsafeBufferPointer { src in
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: src.baseAddress)
+            stream.pointee.avail_in = uInt(src.count)
             while status == Z_OK {
-                chunk.withUnsafeMutableBufferPointer { dst in
-                    stream.next_out = dst.baseAddress
-                    stream.avail_out = uInt(dst.count)
-                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    out.append(contentsOf: dst[0..<(dst.count - Int(stream.avail_out))])
-                }
+                stream.pointee.next_out = chunk
+                stream.pointee.avail_out = uInt(chunkSize)
+                status = CZlib.inflate(stream, Z_NO_FLUSH)
+                out.append(
+                    contentsOf: UnsafeBufferPointer(start: chunk, count: chunkSize - Int(stream.pointee.avail_out)))
                 if out.count > maxOutput { status = Z_MEM_ERROR }
-                if status == Z_BUF_ERROR && stream.avail_in == 0 { break }
+                if status == Z_BUF_ERROR && stream.pointee.avail_in == 0 { break }
             }
         }
         return status == Z_STREAM_END ? out : nil
