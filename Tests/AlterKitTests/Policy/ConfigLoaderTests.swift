@@ -258,6 +258,14 @@ import Testing
         #expect(ConfigTableReader.parseDuration(text) == nil)
     }
 
+    @Test func everyKeyIsDocumented() throws {
+        let doc = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        for key in ConfigTableReader.knownKeys + Configuration.heuristicFactors {
+            #expect(doc.contains("`\(key)`") || doc.contains("`[\(key)]`"), "docs/configuration.md lacks \(key)")
+        }
+    }
+
     @Test func suggestionsAreCloseOrAbsent() {
         #expect(Suggest.closest(to: "risk_treshold", among: ConfigTableReader.knownKeys) == "risk_threshold")
         #expect(Suggest.closest(to: "allowlst", among: ConfigTableReader.knownKeys) == "allowlist")
