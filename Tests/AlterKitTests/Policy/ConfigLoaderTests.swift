@@ -95,6 +95,17 @@ import Testing
         #expect(diagnostics.diagnostics.contains { $0.level == .warning && $0.message.contains("webhook_secret") })
     }
 
+    @Test func listEntriesWithSpecifiers() throws {
+        let config = try load("list-specifiers.toml")
+        #expect(config.blocklist.map(\.description) == ["django<4", "evil"])
+        #expect(config.allowlist.map(\.description) == ["requests>=2.31, <3"])
+        let django = config.blocklist[0]
+        #expect(django.match(name: "django", version: "3.2.25") == .matches)
+        #expect(django.match(name: "django", version: "4.0") == .noMatch)
+        #expect(django.match(name: "django", version: nil) == .versionUnknown)
+        #expect(django.match(name: "flask", version: "1.0") == .noMatch)
+    }
+
     @Test func legacyFailClosedFalseMeansAlert() throws {
         #expect(try load("legacy-fail-closed.toml").onSourceError == .alert)
     }

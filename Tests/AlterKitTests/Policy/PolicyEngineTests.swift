@@ -78,6 +78,24 @@ private let cases: [PolicyCase] = [
         },
         action: .block, reasons: [.blocklist]),
     PolicyCase(
+        label: "blocklist specifier covers the version", dependency: Dependency(name: "Django", version: "3.2.0"),
+        config: config { $0.blocklist = [entry("django<4")] }, action: .block, reasons: [.blocklist]),
+    PolicyCase(
+        label: "blocklist specifier outside the version", dependency: Dependency(name: "Django", version: "4.2.0"),
+        config: config { $0.blocklist = [entry("django<4")] }, action: .allow, reasons: []),
+    PolicyCase(
+        label: "blocklist specifier blocks an unpinned dependency",
+        dependency: Dependency(name: "django", specifier: ">=3"), config: config { $0.blocklist = [entry("django<4")] },
+        action: .block, reasons: [.blocklist]),
+    PolicyCase(
+        label: "allowlist specifier does not cover an unpinned dependency",
+        dependency: Dependency(name: "requests", specifier: ">=2"), risk: risk(90, [("typosquatting", 0.9)]),
+        config: config { $0.allowlist = [entry("requests>=2.31")] }, action: .alert, reasons: [.risk, .risk]),
+    PolicyCase(
+        label: "allowlist specifier covers the version", dependency: Dependency(name: "requests", version: "2.32.3"),
+        risk: risk(90, [("typosquatting", 0.9)]), config: config { $0.allowlist = [entry("requests>=2.31")] },
+        action: .allow, reasons: [.allowlist]),
+    PolicyCase(
         label: "allowlist → allow, vulnerabilities reported as allowed, no risk",
         dependency: Dependency(name: "Requests", version: "2.0"),
         vulnerabilities: [vuln("PYSEC-9", .critical)], risk: risk(99, [("typosquatting", 1)]),
