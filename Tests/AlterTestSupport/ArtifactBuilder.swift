@@ -60,4 +60,24 @@ package struct ArtifactBuilder: Sendable {
         return [ArtifactMember(path: root, kind: .directory)]
             + all.map { ArtifactMember(path: root + $0.0, data: tampered[$0.0] ?? $0.1) }
     }
+
+    /// The wheel as zip bytes (through the shared `ZipBuilder`).
+    package func wheelData() -> Data {
+        var zip = ZipBuilder()
+        for member in wheelMembers() { zip.add(member.path, member.data) }
+        return zip.build()
+    }
+
+    /// The sdist as tar.gz bytes (through the shared `TarBuilder`).
+    package func sdistData() -> Data {
+        var tar = TarBuilder()
+        for member in sdistMembers() {
+            if case .directory = member.kind {
+                tar.addDirectory(member.path)
+            } else {
+                tar.addFile(member.path, member.data)
+            }
+        }
+        return tar.build(gzip: true)
+    }
 }
