@@ -34,6 +34,9 @@ package struct CodeAnalysis: Sendable {
 /// concatenation, `chr()`, reversal, hex/base64/rot13/zlib decoding, so that `from os import system as s; s(…)` and
 /// `getattr(__builtins__, 'ex'+'ec')` read as what they are.
 package struct CodeAnalyzer: Sendable {
+    /// Bumped whenever the rules change what is found, so that cached inspection results are recomputed.
+    package static let rulesVersion = 1
+
     /// Shortest string literal reported as an encoded blob.
     package var blobMinimum = 400
     /// How deep `exec` of a constant or decoded payload is followed into the payload.

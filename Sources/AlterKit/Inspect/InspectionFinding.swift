@@ -46,6 +46,8 @@ package struct InspectionFinding: Sendable, Hashable, Codable {
         case archiveLimit = "archive-limit"
         /// A Python file that could not be analysed (too large, not UTF-8 …).
         case unanalyzed
+        /// Something the previous release of the project did not have (see `ReleaseDiff`).
+        case newInRelease = "new-in-release"
     }
 
     package var kind: Kind
