@@ -212,7 +212,7 @@ public struct RealPipLocator: Sendable {
     /// `ALTERKS_REAL_PIP`; else `ALTERKS_REAL_PYTHON` (`python -m pip` routed here by the shell functions); else
     /// the active virtualenv's own `bin/<name>`; else the first `<name>` on PATH that is not the shim: folders
     /// whose real path is the shim's own folder are skipped, and so is any candidate that is the shim binary or
-    /// another copy of it.
+    /// another copy of it, and relative PATH entries.
     public func locate(programName: String) -> Outcome {
         let selfPath = system.selfExecutable()
         func isShim(_ candidate: String) -> Bool {
@@ -247,7 +247,9 @@ public struct RealPipLocator: Sendable {
         let shimDirectory = selfPath.map(dirname)
         var seen: [String] = []
         for entry in (environment.path ?? "").split(separator: ":", omittingEmptySubsequences: false) {
-            let directory = entry.isEmpty ? "." : String(entry)
+            // Relative entries (and the empty one, "the current directory") are never trusted.
+            guard entry.hasPrefix("/") else { continue }
+            let directory = String(entry)
             let realDirectory = system.realPath(directory) ?? directory
             if let shimDirectory, realDirectory == shimDirectory { continue }
             if seen.contains(realDirectory) { continue }

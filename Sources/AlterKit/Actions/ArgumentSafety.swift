@@ -140,6 +140,17 @@ package enum ArgumentSafety {
         return line
     }
 
+    /// `name @ URL --hash=sha256:…` for a direct archive reference of the report.
+    package static func directArchiveLine(_ item: PipReportItem) throws(GateError) -> String {
+        let name = try safeName(item.dependency.name)
+        let url = item.artifactURL
+        guard looksLikeURL(url), !hasControlCharacters(url), !url.contains(" "), !url.contains(";") else {
+            throw .unsafeReportValue(name: name, key: "url", value: url)
+        }
+        guard let sha = item.sha256 else { throw .unsafeReportValue(name: name, key: "sha256", value: "") }
+        return "\(name) @ \(url) --hash=sha256:\(try safeSHA256(sha, of: name))"
+    }
+
     /// `name @ file:///path --hash=sha256:…` for a kept artifact (quarantine, release). The path is ours; it is
     /// still checked for characters a requirements line cannot hold.
     package static func localArtifactLine(name: String, path: String, sha256: String) throws(GateError) -> String {

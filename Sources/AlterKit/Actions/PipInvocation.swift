@@ -99,8 +99,7 @@ package struct PipInvocation: Sendable, Hashable {
     /// pinned requirements file is combined with. Nil when the arguments cannot be split with certainty.
     package var optionsWithoutRequirements: [String]? {
         guard isCertain else { return nil }
-        return
-        installArguments { token in
+        return installArguments { token in
             switch token.kind {
             case .positional, .endOfOptions: return true
             case .option(let option, _):
