@@ -44,16 +44,37 @@ package enum ArgumentSafety {
         if looksLikeURL(value) || (!value.contains("@") && looksLikePathOrURL(value)) {
             return
         }
-        do {
-            let requirement = try Requirement(value)
-            guard PackageName.isValid(requirement.name) else {
-                throw GateError.unsafeArgument(value, reason: "invalid project name")
-            }
-        } catch let error as GateError {
-            throw error
-        } catch {
-            throw .unsafeArgument(value, reason: "not a valid requirement (\(error))")
+        try lexicalRequirementCheck(value)
+    }
+
+    /// A conservative lexical check of a requirement specifier (pip does the real parsing): a valid project name,
+    /// optional `[extras]`, then only the characters version specifiers, `@ URL` references and environment markers
+    /// use, and no token outside quotes that starts with `-` (an option smuggled inside one argument).
+    static func lexicalRequirementCheck(_ value: String) throws(GateError) {
+        let head = value.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
+        guard PackageName.isValid(String(head)) else {
+            throw .unsafeArgument(value, reason: "not a valid requirement (no valid project name at its start)")
         }
+        let allowed = CharacterSet(
+            charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-[],<>=!~*;'\"()@:/+%?&#")
+        if let bad = value.unicodeScalars.first(where: { !allowed.contains($0) }) {
+            throw .unsafeArgument(value, reason: "character \(String(bad).debugDescription) has no place in a requirement")
+        }
+        var quote: Character?
+        var previous: Character = " "
+        for character in value {
+            if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "-" && previous == " " {
+                throw .unsafeArgument(value, reason: "holds an option inside a requirement")
+            } else if character == "#" && previous == " " {
+                throw .unsafeArgument(value, reason: "holds a comment inside a requirement")
+            }
+            previous = character
+        }
+        if quote != nil { throw .unsafeArgument(value, reason: "an unterminated quote") }
     }
 
     /// A URL with a scheme (`https://…`, `git+https://…`, `file:///…`).

@@ -1,6 +1,8 @@
-/// Who depends on whom within one pip resolution, from each distribution's `Requires-Dist`, with environment
-/// markers evaluated for the target interpreter and extras followed (`requests[socks]` pulls PySocks only through
-/// the `socks` extra). A requirement whose syntax cannot be read counts as an edge: when in doubt, depend.
+import Foundation
+
+/// Who depends on whom within one pip resolution, from each distribution's `Requires-Dist` (only edges between
+/// distributions of the resolution count; extras requested along edges are followed). When in doubt, depend: an
+/// extra edge can only make the gate refuse more.
 struct DependencyGraph {
     /// Normalised name → normalised names of the distributions of the same resolution it requires.
     private(set) var edges: [String: Set<String>] = [:]
@@ -66,31 +68,30 @@ struct DependencyGraph {
     }
 }
 
-/// One `Requires-Dist` entry, as far as it could be read.
+/// One `Requires-Dist` entry: its project name and extras, read lexically. Environment markers are not evaluated
+/// here yet (the PEP 508 marker evaluator is a stub in this build): every edge is kept, which can only refuse more,
+/// never install more.
 private struct ParsedRequirement {
     var name: String
     var extras: [String]
-    var marker: Marker?
-    /// The syntax could not be read: the edge is kept whatever the marker says.
-    var unreadable: Bool
 
     init(_ text: String) {
-        if let requirement = try? Requirement(text) {
-            name = requirement.normalizedName
-            extras = requirement.extras.map(PackageName.normalize)
-            marker = requirement.marker
-            unreadable = false
-        } else {
-            let head = text.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }
-            name = PackageName.normalize(String(head))
-            extras = []
-            marker = nil
-            unreadable = true
+        let trimmed = text.drop { $0 == " " }
+        let head = trimmed.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }
+        name = PackageName.normalize(String(head))
+        var rest = trimmed.dropFirst(head.count).drop { $0 == " " }
+        extras = []
+        if rest.first == "[", let close = rest.firstIndex(of: "]") {
+            extras = rest[rest.index(after: rest.startIndex)..<close].split(separator: ",").map {
+                PackageName.normalize($0.trimmingCharacters(in: .whitespaces))
+            }
+            rest = rest[rest.index(after: close)...]
         }
     }
 
     func applies(_ environment: MarkerEnvironment, extras: Set<String>) -> Bool {
-        guard !unreadable, let marker else { return true }
-        return marker.evaluate(environment, extras: extras)
+        _ = environment
+        _ = extras
+        return true
     }
 }

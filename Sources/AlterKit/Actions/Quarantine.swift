@@ -141,7 +141,7 @@ package struct Quarantine: QuarantineService {
 
         try removeTree(directory)
         let data = try await fetch(item.artifactURL)
-        let actual = ArtifactDigest.hex(data)
+        let actual = hexString(SHA256.hash(data))
         guard actual == sha256 else {
             throw QuarantineError.hashMismatch(path: item.artifactURL, expected: sha256, actual: actual)
         }
@@ -397,8 +397,7 @@ package struct Quarantine: QuarantineService {
         case .ready, .releasing:
             break
         }
-        let data = try FileIO.read(record.artifactPath, limit: 4 << 30)
-        let actual = ArtifactDigest.hex(data)
+        let actual = hexString(try SHA256.hash(fileAt: record.artifactPath))
         guard actual == record.artifactSHA256 else {
             throw QuarantineError.hashMismatch(path: record.artifactPath, expected: record.artifactSHA256, actual: actual)
         }
