@@ -41,7 +41,17 @@ package enum ArgumentSafety {
         if value.isEmpty {
             throw .unsafeArgument(value, reason: "an empty requirement")
         }
-        if looksLikeURL(value) || (!value.contains("@") && looksLikePathOrURL(value)) {
+        if looksLikeURL(value) {
+            guard !value.contains(where: { $0.isWhitespace }) else {
+                throw .unsafeArgument(value, reason: "a URL with white space in it")
+            }
+            return
+        }
+        if !value.contains("@") && looksLikePathOrURL(value) {
+            // A path must name something that exists: "$(…)" or "x; rm -rf /" are not paths.
+            guard access(value, F_OK) == 0 else {
+                throw .unsafeArgument(value, reason: "neither a valid requirement nor an existing path")
+            }
             return
         }
         try lexicalRequirementCheck(value)

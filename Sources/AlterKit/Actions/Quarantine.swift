@@ -77,6 +77,11 @@ package struct QuarantineInspection: Sendable, Hashable {
 package struct MetadataField: Sendable, Hashable {
     package var key: String
     package var value: String
+
+    package init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// The quarantine: `<data dir>/quarantine/<name>-<version>/` per distribution (a venv holding the wheel, with the
@@ -314,13 +319,13 @@ package struct Quarantine: QuarantineService {
         let lib = record.directory + "/lib"
         let fileManager = FileManager()
         guard let pythons = try? fileManager.contentsOfDirectory(atPath: lib) else { return nil }
-        let prefix = record.normalizedName.replacingOccurrences(of: "-", with: "_") + "-"
         for python in pythons.sorted() where python.hasPrefix("python") {
             let site = lib + "/" + python + "/site-packages"
             guard let entries = try? fileManager.contentsOfDirectory(atPath: site) else { continue }
+            // `{name}-{version}.dist-info`, the name with `_` for separators.
             if let match = entries.sorted().first(where: {
                 $0.hasSuffix(".dist-info")
-                    && PackageName.normalize($0).replacingOccurrences(of: "-", with: "_").hasPrefix(prefix)
+                    && PackageName.normalize(String($0.prefix { $0 != "-" })) == record.normalizedName
             }) {
                 return site + "/" + match
             }
