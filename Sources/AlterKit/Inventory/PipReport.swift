@@ -61,6 +61,21 @@ package struct PipReportItem: Sendable, Hashable {
         return String(last).removingPercentEncoding ?? String(last)
     }
 
+    package init(
+        dependency: Dependency, requiresDist: [String] = [], requiresPython: String? = nil, artifactURL: String,
+        kind: PipArtifactKind, sha256: String?, vcsCommit: String? = nil, vcs: String? = nil, isYanked: Bool = false
+    ) {
+        self.dependency = dependency
+        self.requiresDist = requiresDist
+        self.requiresPython = requiresPython
+        self.artifactURL = artifactURL
+        self.kind = kind
+        self.sha256 = sha256
+        self.vcsCommit = vcsCommit
+        self.vcs = vcs
+        self.isYanked = isYanked
+    }
+
     /// Whether the artifact is a wheel (else an sdist, a checkout or a folder, whose install builds code).
     package var isWheel: Bool { artifactFileName?.lowercased().hasSuffix(".whl") ?? false }
 }
