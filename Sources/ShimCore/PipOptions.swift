@@ -211,7 +211,8 @@ public struct PipOptionParser: Sendable {
                             tokens.append(PipToken(.option(option, value: args[index - 1]), start..<index))
                         } else {
                             tokens.append(
-                                PipToken(.invalid(arg, reason: "-\(letter) option requires an argument"), start..<index))
+                                PipToken(.invalid(arg, reason: "-\(letter) option requires an argument"), start..<index)
+                            )
                         }
                         break
                     }

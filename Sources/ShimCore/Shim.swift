@@ -54,7 +54,8 @@ public enum Shim {
         case .install:
             guard let alterks = locator.locateAlterKS() else {
                 return .failure(
-                    "cannot find the alterks binary (set ALTERKS_BIN); refusing to run an install without the gate", 127)
+                    "cannot find the alterks binary (set ALTERKS_BIN); refusing to run an install without the gate", 127
+                )
             }
             let pipSelector: [String]
             switch realPip {

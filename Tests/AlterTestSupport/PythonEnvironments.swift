@@ -33,7 +33,8 @@ public actor PythonEnvironments {
         let task = Task<URL, any Error> {
             let root = try TestPaths.temporaryDirectory("alterks-base-venv")
             let venv = root.appendingPathComponent("venv")
-            let result = try runProcess(python, ["-m", "venv", venv.path], environment: PythonEnvironments.hermeticEnvironment())
+            let result = try runProcess(
+                python, ["-m", "venv", venv.path], environment: PythonEnvironments.hermeticEnvironment())
             guard result.status == 0 else { throw TestProcessError("venv creation failed: \(result.stderr)") }
             return venv
         }

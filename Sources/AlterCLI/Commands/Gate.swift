@@ -21,7 +21,9 @@ struct GateCommand: AsyncParsableCommand {
     var pipArguments: [String] = []
 
     func validate() throws {
-        guard (pip == nil) != (pipPython == nil) else { throw ValidationError("give exactly one of --pip, --pip-python") }
+        guard (pip == nil) != (pipPython == nil) else {
+            throw ValidationError("give exactly one of --pip, --pip-python")
+        }
         for path in [pip, pipPython].compactMap({ $0 }) where !path.hasPrefix("/") {
             throw ValidationError("\(path): the real pip must be an absolute path")
         }

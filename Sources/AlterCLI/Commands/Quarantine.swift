@@ -47,7 +47,8 @@ struct QuarantineCommand: AsyncParsableCommand {
             let console = runner.console
             for inspection in try runner.openQuarantine().inspect(name: name, version: version) {
                 let record = inspection.record
-                console.out("\(record.name) \(record.version) (\(record.artifactKind.rawValue), \(record.state.rawValue))")
+                console.out(
+                    "\(record.name) \(record.version) (\(record.artifactKind.rawValue), \(record.state.rawValue))")
                 console.out("  quarantined: \(List.timestamp(record.quarantinedAt))")
                 console.out("  folder:      \(record.directory)")
                 console.out("  artifact:    \(record.artifactPath)")

@@ -68,7 +68,8 @@ package enum ArgumentSafety {
         let allowed = CharacterSet(
             charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-[],<>=!~*;'\"()@:/+%?&#")
         if let bad = value.unicodeScalars.first(where: { !allowed.contains($0) }) {
-            throw .unsafeArgument(value, reason: "character \(String(bad).debugDescription) has no place in a requirement")
+            throw .unsafeArgument(
+                value, reason: "character \(String(bad).debugDescription) has no place in a requirement")
         }
         var quote: Character?
         var previous: Character = " "
@@ -92,7 +93,9 @@ package enum ArgumentSafety {
         guard let range = value.range(of: "://") else { return false }
         let scheme = value[..<range.lowerBound]
         return !scheme.isEmpty
-            && scheme.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "+.-".unicodeScalars.contains($0) }
+            && scheme.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "+.-".unicodeScalars.contains($0)
+            }
     }
 
     /// What pip would read as a path or URL rather than a requirement specifier.
@@ -133,7 +136,8 @@ package enum ArgumentSafety {
     /// A sha256 hex digest.
     package static func safeSHA256(_ hex: String, of name: String) throws(GateError) -> String {
         let lower = hex.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        guard lower.utf8.count == 64,
+            lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         else { throw .unsafeReportValue(name: name, key: "sha256", value: hex) }
         return lower
     }

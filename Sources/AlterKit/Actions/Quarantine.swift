@@ -175,7 +175,8 @@ package struct Quarantine: QuarantineService {
             pip.executable,
             pip.arguments([
                 "--isolated", "--disable-pip-version-check", "--no-input", "--python", python, "install",
-                "--quiet", "--no-deps", "--no-index", "--only-binary=:all:", "--require-hashes", "--no-warn-script-location",
+                "--quiet", "--no-deps", "--no-index", "--only-binary=:all:", "--require-hashes",
+                "--no-warn-script-location",
                 "--requirement", requirements,
             ]), what: "installing \(record.name) \(record.version) into its quarantine venv")
     }
@@ -404,7 +405,8 @@ package struct Quarantine: QuarantineService {
         }
         let actual = hexString(try SHA256.hash(fileAt: record.artifactPath))
         guard actual == record.artifactSHA256 else {
-            throw QuarantineError.hashMismatch(path: record.artifactPath, expected: record.artifactSHA256, actual: actual)
+            throw QuarantineError.hashMismatch(
+                path: record.artifactPath, expected: record.artifactSHA256, actual: actual)
         }
         let dependency = Dependency(
             name: record.name, version: record.version, specifier: "==\(record.version)",

@@ -284,7 +284,8 @@ private struct Reader {
         }
         guard let candidate else { return nil }
         let lower = candidate.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        guard lower.utf8.count == 64,
+            lower.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         else {
             throw .malformed(source: source, key: "\(key).hashes.sha256", message: "not a sha256 hex digest")
         }

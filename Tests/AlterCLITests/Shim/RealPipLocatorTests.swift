@@ -11,7 +11,9 @@ struct FakeShimSystem: ShimSystem {
 
     func selfExecutable() -> String? { selfPath }
     func realPath(_ path: String) -> String? { real[path] ?? (executables.contains(path) ? path : nil) }
-    func isExecutableFile(_ path: String) -> Bool { executables.contains(real[path] ?? path) || executables.contains(path) }
+    func isExecutableFile(_ path: String) -> Bool {
+        executables.contains(real[path] ?? path) || executables.contains(path)
+    }
     func isShimBinary(_ path: String) -> Bool { shimCopies.contains(path) || path == selfPath }
 }
 
@@ -45,32 +47,37 @@ struct FakeShimSystem: ShimSystem {
         var system = system()
         system.shimCopies = ["/other/pip"]
         let environment = ShimEnvironment(path: "/opt/alterks/shims:/other:/usr/bin")
-        #expect(RealPipLocator(environment: environment, system: system).locate(programName: "pip")
-            == .success(.executable("/usr/bin/pip")))
+        #expect(
+            RealPipLocator(environment: environment, system: system).locate(programName: "pip")
+                == .success(.executable("/usr/bin/pip")))
     }
 
     @Test func prefersTheActiveVirtualenv() {
         let environment = ShimEnvironment(virtualEnv: "/venv", path: "/opt/alterks/shims:/usr/bin")
-        #expect(RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
-            == .success(.executable("/venv/bin/pip")))
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
+                == .success(.executable("/venv/bin/pip")))
     }
 
     @Test func virtualenvWithoutThatNameFallsBackToPath() {
         let environment = ShimEnvironment(virtualEnv: "/venv", path: "/opt/alterks/shims:/usr/bin")
-        #expect(RealPipLocator(environment: environment, system: system()).locate(programName: "pip3")
-            == .success(.executable("/usr/bin/pip3")))
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip3")
+                == .success(.executable("/usr/bin/pip3")))
     }
 
     @Test func explicitRealPipWins() {
         let environment = ShimEnvironment(realPip: "/other/pip", virtualEnv: "/venv", path: "/usr/bin")
-        #expect(RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
-            == .success(.executable("/other/pip")))
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
+                == .success(.executable("/other/pip")))
     }
 
     @Test func explicitRealPipThatIsTheShimIsRefused() {
         let environment = ShimEnvironment(realPip: "/opt/alterks/shims/pip", path: "/usr/bin")
-        guard case .failure(let message) = RealPipLocator(environment: environment, system: system()).locate(
-            programName: "pip")
+        guard
+            case .failure(let message) = RealPipLocator(environment: environment, system: system()).locate(
+                programName: "pip")
         else {
             Issue.record("expected a failure")
             return
@@ -83,8 +90,9 @@ struct FakeShimSystem: ShimSystem {
         system.real["."] = "/cwd"
         system.executables.insert("/cwd/pip")
         let environment = ShimEnvironment(path: ".::/opt/alterks/shims")
-        guard case .failure(let message) = RealPipLocator(environment: environment, system: system).locate(
-            programName: "pip")
+        guard
+            case .failure(let message) = RealPipLocator(environment: environment, system: system).locate(
+                programName: "pip")
         else {
             Issue.record("expected a failure")
             return
@@ -96,8 +104,9 @@ struct FakeShimSystem: ShimSystem {
         var system = system()
         system.executables.insert("/venv/bin/python")
         let environment = ShimEnvironment(realPython: "/venv/bin/python", path: "/usr/bin")
-        #expect(RealPipLocator(environment: environment, system: system).locate(programName: "pip")
-            == .success(.python("/venv/bin/python")))
+        #expect(
+            RealPipLocator(environment: environment, system: system).locate(programName: "pip")
+                == .success(.python("/venv/bin/python")))
     }
 
     @Test func plansPassThroughWithArgvUnchanged() {

@@ -24,7 +24,8 @@ import Testing
         let services = Services(
             http: NoHTTP(), clock: FixedClock(Self.now), processes: processes, environment: testbed.environment,
             diagnostics: diagnostics)
-        let quarantine = try Quarantine.open(dataDir: testbed.root.appendingPathComponent("data").path, services: services)
+        let quarantine = try Quarantine.open(
+            dataDir: testbed.root.appendingPathComponent("data").path, services: services)
         return InstallGate(
             services: services, launcher: testbed.launcher(), quarantine: quarantine, bypassLog: bypassLog,
             options: GateOptions(
@@ -92,7 +93,8 @@ import Testing
         let testbed = try await testbed("quarantine")
         defer { testbed.remove() }
         try testbed.wheels.wheel(
-            name: "requessts", version: "1.0", extraFiles: ["zzz_evil.pth": "import os; os.system('touch /tmp/pwned')\n"])
+            name: "requessts", version: "1.0",
+            extraFiles: ["zzz_evil.pth": "import os; os.system('touch /tmp/pwned')\n"])
         let engine = FakeEngine(actions: ["requessts": .quarantine])
         let diagnostics = DiagnosticCollector()
         let gate = try gate(testbed, diagnostics: diagnostics)
@@ -137,14 +139,17 @@ import Testing
         #expect(outcome.exitCode == 1)
         #expect(try testbed.installed() == [:])
         #expect(outcome.quarantined.map(\.name) == ["beta"])
-        #expect(messages(diagnostics).contains("not installing alpha: it depends on a quarantined package (alpha → beta)"))
+        #expect(
+            messages(diagnostics).contains("not installing alpha: it depends on a quarantined package (alpha → beta)"))
     }
 
     @Test func aTooYoungReleaseFallsBackToTheNewestOlderOne() async throws {
         let testbed = try await testbed("age")
         defer { testbed.remove() }
         let engine = FakeEngine(
-            uploads: ["beta==2.0": Self.now.addingTimeInterval(-3600), "beta==1.0": Self.now.addingTimeInterval(-86400 * 90)],
+            uploads: [
+                "beta==2.0": Self.now.addingTimeInterval(-3600), "beta==1.0": Self.now.addingTimeInterval(-86400 * 90),
+            ],
             minReleaseAgeHours: 48)
         let diagnostics = DiagnosticCollector()
         let outcome = try await gate(testbed, diagnostics: diagnostics).run(
