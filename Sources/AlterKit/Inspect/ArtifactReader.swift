@@ -39,8 +39,10 @@ package enum InspectError: AlterKSError, Equatable {
 /// through `TarReader`, within `ArchiveLimits` (links are read so that the inspector can judge them). Nothing is
 /// extracted to disk.
 package enum ArtifactReader {
-    /// The limits artifacts are read under: the standard ones, with links returned for judging.
-    package static let limits = ArchiveLimits(allowLinks: true)
+    /// The limits artifacts are read under: the standard sizes and counts, links returned for judging, and a
+    /// compression ratio of 1,000 (deflate's ceiling is about 1,032): real wheels hold shared libraries padded with
+    /// zeros that compress 200-fold, and a bomb needs the ceiling to be one.
+    package static let limits = ArchiveLimits(maxCompressionRatio: 1000, allowLinks: true)
 
     enum Container { case zip, tar }
 

@@ -186,7 +186,8 @@ final class AnalyzerRun {
             return nil
         }
         header(keyword.text, tokens, head + 1, colon)
-        let isDef = keyword.isName("def")
+        // Library code under `if __name__ == "__main__":` runs when the file is run as a script, not on import.
+        let isDef = keyword.isName("def") || (topPhase == .importTime && isMainGuard(tokens, head + 1, colon))
         if colon + 1 < end {
             let saved = phase
             if isDef { phase = functionPhase }
@@ -195,6 +196,15 @@ final class AnalyzerRun {
             return nil
         }
         return isDef ? indent : nil
+    }
+
+    /// `__name__ == "__main__"` (either way round).
+    func isMainGuard(_ tokens: [PyToken], _ start: Int, _ end: Int) -> Bool {
+        guard tokens[start - 1].isName("if"), end - start == 3, tokens[start + 1].isOp("==") else { return false }
+        let a = tokens[start]
+        let b = tokens[start + 2]
+        return (a.isName("__name__") && b.string?.value == "__main__")
+            || (b.isName("__name__") && a.string?.value == "__main__")
     }
 
     /// The `:` ending a compound statement's header (lambdas inside it take their own colons).

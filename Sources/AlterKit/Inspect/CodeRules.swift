@@ -71,6 +71,13 @@ package enum CodeRules {
         "asyncio.create_subprocess_shell", "platform.popen", "distutils.spawn.spawn", "popen2.popen2",
     ]
 
+    /// Known functions that call a function they are given.
+    static let callbackRunners: Set<String> = [
+        "threading.Thread", "threading.Timer", "multiprocessing.Process", "multiprocessing.Pool", "builtins.map",
+        "atexit.register", "signal.signal", "functools.partial", "asyncio.to_thread", "_thread.start_new_thread",
+        "thread.start_new_thread", "sys.settrace", "sys.setprofile",
+    ]
+
     /// Decoding and decompression functions, with a short name for evidence.
     static let decoders: [String: String] = [
         "base64.b64decode": "base64", "base64.standard_b64decode": "base64", "base64.urlsafe_b64decode": "base64",

@@ -137,7 +137,8 @@ import Testing
             source: "import os\nwith open(os.path.expanduser('~/.bashrc'), 'a') as f:\n    f.write('x')",
             kind: .writeOutside, severity: .critical, line: 2),
         Case(
-            name: "tmp write", source: "open('/tmp/x.sh', 'w').write(s)", kind: .writeOutside, severity: .high, line: 1),
+            name: "absolute write", source: "open('/opt/tools/x.sh', 'w').write(s)", kind: .writeOutside, severity: .high,
+            line: 1),
         Case(
             name: "pth into site-packages",
             source: "import site, os\np = os.path.join(site.getsitepackages()[0], 'z.pth')\nopen(p, 'w')",
@@ -234,6 +235,11 @@ import Testing
         "def make(script, globs):\n    eval(compile(script, '<attrs generated init>', 'exec'), globs)\n",
         "API_KEY = __import__('os').environ.get('OPENAI_API_KEY')\n",
         "import base64\nICON = base64.b64decode('iVBORw0KGgo=')\n",
+        // A script's main block does not run on import.
+        "import pty, sys, urllib.request\nif __name__ == '__main__':\n    pty.spawn(sys.argv[1:])\n"
+            + "    urllib.request.urlopen(sys.argv[2])\n",
+        // A long list of words, one per line, is not an encoded blob.
+        "OPCODES = set('''\n" + (0..<200).map { "opcode\($0)Name" }.joined(separator: "\n") + "\n'''.split())\n",
     ])
     func libraryCodeIsQuiet(_ source: String) {
         #expect(library(source).findings.isEmpty, "\(library(source).findings)")
@@ -247,6 +253,15 @@ import Testing
         let obfuscated = library("import base64\ndef f():\n    exec(base64.b64decode(P))\n").findings
         #expect(obfuscated.first?.kind == .execDecoded)
         #expect(obfuscated.first?.severity == .high)
+    }
+
+    @Test func mocksAndScratchFilesAreNotCapabilities() {
+        let tests = library(
+            "import httpx, subprocess\nfrom unittest import mock\n@mock.patch.object(httpx.Client, 'send')\n"
+                + "@mock.patch.object(subprocess.Popen, 'wait')\ndef test_x(m, n):\n    pass\n")
+        #expect(tests.findings.isEmpty, "\(tests.findings)")
+        let scratch = install("import tempfile, os\nd = tempfile.mkdtemp()\nopen(os.path.join(d, 'probe.c'), 'w').write('int main(){}')\n")
+        #expect(scratch.findings.isEmpty, "\(scratch.findings)")
     }
 
     @Test func ordinarySetupIsQuiet() {
