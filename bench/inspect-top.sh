@@ -31,26 +31,30 @@ while read -r name; do
 done <"$OUT/projects.txt"
 
 python3 - "$OUT" <<'PY' || true
-import hashlib, json, os, sys, urllib.request
+import hashlib, json, os, sys, urllib.parse, urllib.request
 out = sys.argv[1]
+def fail(message):
+    open(os.path.join(out, "download-failures.txt"), "a").write(message + "\n")
 for name in open(os.path.join(out, "projects.txt")).read().split():
     try:
-        meta = json.load(urllib.request.urlopen(f"https://pypi.org/pypi/{name}/json", timeout=60))
+        index = f"https://pypi.org/pypi/{name}/json"
+        meta = json.load(urllib.request.urlopen(index, timeout=60))
+        files = [f for f in meta.get("urls", []) if f["packagetype"] == "sdist"]
+        if not files:
+            fail(f"sdist {name}: the latest release has none")
+            continue
+        f = files[0]
+        path = os.path.join(out, "sdists", f["filename"])
+        if os.path.exists(path):
+            continue
+        # Mirrors answer with URLs relative to the JSON document.
+        data = urllib.request.urlopen(urllib.parse.urljoin(index, f["url"]), timeout=300).read()
+        if hashlib.sha256(data).hexdigest() != f["digests"]["sha256"]:
+            fail(f"sdist {name}: hash mismatch")
+            continue
+        open(path, "wb").write(data)
     except Exception as e:
-        open(os.path.join(out, "download-failures.txt"), "a").write(f"sdist {name}: {e}\n")
-        continue
-    files = [f for f in meta.get("urls", []) if f["packagetype"] == "sdist"]
-    if not files:
-        continue
-    f = files[0]
-    path = os.path.join(out, "sdists", f["filename"])
-    if os.path.exists(path):
-        continue
-    data = urllib.request.urlopen(f["url"], timeout=300).read()
-    if hashlib.sha256(data).hexdigest() != f["digests"]["sha256"]:
-        open(os.path.join(out, "download-failures.txt"), "a").write(f"sdist {name}: hash mismatch\n")
-        continue
-    open(path, "wb").write(data)
+        fail(f"sdist {name}: {e}")
 PY
 
 echo "== building alterks (release)" >&2
