@@ -13,9 +13,11 @@ extension InspectionRun {
             nativeChecks()
             wheelEntryPoints()
         case .sdist:
+            analyzeDeferredSources()
             installTimeCode()
             sdistEntryPoints()
         }
+        analyzeAuxiliaryImports()
         pthChecks()
         runtimeExecutedFiles()
         return ArtifactInspection(

@@ -369,7 +369,8 @@ extension AnalyzerRun {
         else { return }
         var note =
             encoding == "hex"
-            ? "string of \(literal.value.utf8.count) hex digits" : "string of \(literal.value.utf8.count) base64 characters"
+            ? "string of \(literal.value.utf8.count) hex digits"
+            : "string of \(literal.value.utf8.count) base64 characters"
         var strong = false
         let decoded =
             encoding == "hex" ? StaticDecoders.hex(literal.value.utf8) : StaticDecoders.base64(literal.value.utf8)

@@ -24,13 +24,16 @@ import Testing
                 filename: "boto3-1.0-py3-none-any.whl", url: "https://files.example/b/boto3-1.0-py3-none-any.whl",
                 digests: ["sha256": "cd"], packagetype: "bdist_wheel", yanked: false),
             PyPIArtifactLocator.ReleaseFile(
-                filename: "nohash.whl", url: "https://x/nohash.whl", digests: [:], packagetype: "bdist_wheel", yanked: nil),
+                filename: "nohash.whl", url: "https://x/nohash.whl", digests: [:], packagetype: "bdist_wheel",
+                yanked: nil),
         ]
         let artifacts = PyPIArtifactLocator.artifacts(
             files, version: "1.0", documentURL: "https://pypi.org/pypi/boto3/json")
-        #expect(artifacts.map(\.url) == [
-            "https://pypi.org/packages/packages/a1/boto3-1.0.tar.gz", "https://files.example/b/boto3-1.0-py3-none-any.whl",
-        ])
+        #expect(
+            artifacts.map(\.url) == [
+                "https://pypi.org/packages/packages/a1/boto3-1.0.tar.gz",
+                "https://files.example/b/boto3-1.0-py3-none-any.whl",
+            ])
         #expect(PyPIArtifactLocator.preferred(artifacts)?.filename == "boto3-1.0-py3-none-any.whl")
         #expect(PyPIArtifactLocator.preferred(Array(artifacts.prefix(1)))?.packagetype == "sdist")
     }
