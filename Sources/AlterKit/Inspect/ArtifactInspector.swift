@@ -204,6 +204,8 @@ final class InspectionRun {
         while index < runtimeImports.count, done.count < inspector.maxFollowedFiles {
             let (from, imported) = runtimeImports[index]
             index += 1
+            let names = imported.module.split(separator: ".").map(String.init) + imported.names
+            guard names.contains(where: { Self.isAuxiliary($0 + "/x") }) else { continue }
             for file in resolve(imported, from: from) where Self.isAuxiliary(file) && done.insert(file).inserted {
                 if let bytes = texts[file] { analyzeRuntime(file, bytes, topPhase: .importTime) }
             }
@@ -282,8 +284,8 @@ final class InspectionRun {
             ?? candidates.first
     }()
 
-    /// Directories Python imports from, inside the artifact.
-    var importRoots: [String] {
+    /// Directories Python imports from, inside the artifact (computed once the members are known).
+    lazy var importRoots: [String] = {
         switch format {
         case .sdist: return [sdistRoot, sdistRoot + "src/"]
         case .wheel, .installed:
@@ -295,7 +297,7 @@ final class InspectionRun {
             }
             return [""] + Set(data).sorted()
         }
-    }
+    }()
 
     /// Files a Python import loads, that exist among the kept sources.
     func resolve(_ imported: ImportedModule, from file: String) -> [String] {

@@ -271,8 +271,7 @@ final class AnalyzerRun {
         for i in start..<end {
             let t = tokens[i]
             guard t.kind == .op else { continue }
-            if ["(", "[", "{"].contains(t.text) { depth += 1 }
-            if [")", "]", "}"].contains(t.text) { depth -= 1 }
+            depth += Int(t.bracket)
             if t.text == ";" && depth <= 0 {
                 if i > segment { simpleStatement(tokens, segment, i) }
                 segment = i + 1
@@ -304,13 +303,16 @@ final class AnalyzerRun {
         for i in start..<end {
             let t = tokens[i]
             guard t.kind == .op else { continue }
+            if t.bracket != 0 {
+                depth += Int(t.bracket)
+                continue
+            }
+            guard depth == 0, t.text.utf8.last == UInt8(ascii: "=") || t.text == ":" else { continue }
             switch t.text {
-            case "(", "[", "{": depth += 1
-            case ")", "]", "}": depth -= 1
-            case "=" where depth == 0: equals.append(i)
-            case ":" where depth == 0 && annotation == nil && equals.isEmpty: annotation = i
+            case "=": equals.append(i)
+            case ":" where annotation == nil && equals.isEmpty: annotation = i
             case "+=", "-=", "*=", "/=", "%=", "|=", "^=", "&=", "//=", "**=", "<<=", ">>=", "@=":
-                if depth == 0 && augmented == nil && equals.isEmpty { augmented = (i, String(t.text.dropLast())) }
+                if augmented == nil && equals.isEmpty { augmented = (i, String(t.text.dropLast())) }
             default: break
             }
         }
