@@ -73,7 +73,8 @@ for file in "$OUT"/wheels/* "$OUT"/sdists/*; do
         "$ALTERKS" inspect --format json --cache-dir "$OUT/cache" "$file" >"$OUT/results/$base.json" 2>"$OUT/results/$base.err"
     code=$?
     set -e
-    read -r elapsed user sys <"$OUT/results/$base.time"
+    # GNU time writes "Command exited with non-zero status N" first when the exit code is not 0.
+    read -r elapsed user sys < <(tail -n 1 "$OUT/results/$base.time")
     printf '%s\t%s\t%s\t%s\t%s\n' "$base" "$(stat -c %s "$file")" "$code" "$elapsed" \
         "$(echo "$user + $sys" | bc)" >>"$OUT/timings.tsv"
 done
