@@ -191,7 +191,13 @@ final class InspectionRun {
     func analyzeRuntime(_ path: String, _ bytes: [UInt8], topPhase: CodePhase) {
         let analysis = inspector.analyzer.analyze(
             source: bytes, file: path, topPhase: topPhase, functionPhase: .callTime)
-        findings += analysis.findings
+        // Encoded fixtures are what test suites are made of: low at most there.
+        let auxiliary = Self.isAuxiliary(path)
+        findings += analysis.findings.map { finding in
+            var f = finding
+            if auxiliary && f.kind == .encodedBlob { f.severity = min(f.severity, .low) }
+            return f
+        }
         for executed in analysis.executedFiles { runtimeExecuted.append((path, executed)) }
         for imported in analysis.imports where imported.phase == .importTime { runtimeImports.append((path, imported)) }
     }
@@ -222,7 +228,11 @@ final class InspectionRun {
     /// Whether `path` sits in a test, example, documentation or script directory: its module-level code runs when
     /// someone runs those, not when the package is imported.
     static func isAuxiliary(_ path: String) -> Bool {
-        path.split(separator: "/").dropLast().contains { component in
+        let components = path.split(separator: "/")
+        if let file = components.last, ["conftest.py", "noxfile.py", "fabfile.py"].contains(file.lowercased()) {
+            return true
+        }
+        return components.dropLast().contains { component in
             let c = component.lowercased()
             return auxiliaryDirectories.contains(c) || c.hasPrefix("test") || c.hasSuffix("tests")
         }

@@ -198,13 +198,25 @@ final class AnalyzerRun {
         return isDef ? indent : nil
     }
 
-    /// `__name__ == "__main__"` (either way round).
+    /// An `if` whose condition requires `__name__ == "__main__"` (either way round, possibly `and`-ed with more).
     func isMainGuard(_ tokens: [PyToken], _ start: Int, _ end: Int) -> Bool {
-        guard tokens[start - 1].isName("if"), end - start == 3, tokens[start + 1].isOp("==") else { return false }
-        let a = tokens[start]
-        let b = tokens[start + 2]
-        return (a.isName("__name__") && b.string?.value == "__main__")
-            || (b.isName("__name__") && a.string?.value == "__main__")
+        guard tokens[start - 1].isName("if") else { return false }
+        var found = false
+        var i = start
+        while i < end {
+            let t = tokens[i]
+            if t.isName("or") { return false }
+            if i + 2 < end, tokens[i + 1].isOp("==") {
+                let other = tokens[i + 2]
+                if (t.isName("__name__") && other.string?.value == "__main__")
+                    || (other.isName("__name__") && t.string?.value == "__main__")
+                {
+                    found = true
+                }
+            }
+            i += 1
+        }
+        return found
     }
 
     /// The `:` ending a compound statement's header (lambdas inside it take their own colons).

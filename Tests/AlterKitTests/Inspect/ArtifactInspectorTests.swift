@@ -225,6 +225,18 @@ import Testing
         #expect(inspectWheel(alone).findings.isEmpty)
     }
 
+    @Test func testFixturesAndConftestStayQuiet() {
+        var b = ArtifactBuilder(name: "fixtures")
+        b.add("fixtures/__init__.py", "")
+        b.add("fixtures/conftest.py", "import subprocess\nHAS_DOT = subprocess.run(['dot', '-V']).returncode == 0\n")
+        let gz = Data([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0x41, count: 600)).base64EncodedString()
+        b.add("fixtures/tests/test_io.py", "PAYLOAD = '\(gz)'\n")
+        let f = inspectWheel(b).findings
+        #expect(f.map(\.kind) == [.encodedBlob])
+        #expect(f.first?.severity == .low)
+        #expect(f.first?.evidence.contains("gzip") == true)
+    }
+
     @Test func importTimeDataFileExecIsHigh() {
         var b = ArtifactBuilder(name: "hidden")
         b.add(

@@ -274,6 +274,8 @@ import Testing
         // A script's main block does not run on import.
         "import pty, sys, urllib.request\nif __name__ == '__main__':\n    pty.spawn(sys.argv[1:])\n"
             + "    urllib.request.urlopen(sys.argv[2])\n",
+        "import pty, sys\nif sys.platform != 'win32' and __name__ == '__main__':\n    def r(fd):\n        return 1\n"
+            + "    pty.spawn(sys.argv[1:], r)\n",
         // A long list of words, one per line, is not an encoded blob.
         "OPCODES = set('''\n" + (0..<200).map { "opcode\($0)Name" }.joined(separator: "\n") + "\n'''.split())\n",
     ])
