@@ -36,6 +36,12 @@ def version_key(text):
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
 
 
+# Versions in their normalised PEP 440 form only (the advisory data also lists strings like "0.2.0-n653" that no
+# tool accepts as a pin).
+N = r"(0|[1-9][0-9]*)"
+CANONICAL_VERSION = re.compile(rf"{N}(\.{N})*((a|b|rc){N})?(\.post{N})?(\.dev{N})?")
+
+
 def load_osv(path):
     affected = {}  # name -> set of affected versions
     fixed = {}  # name -> set of fixed versions
@@ -51,12 +57,13 @@ def load_osv(path):
                 if package.get("ecosystem") != "PyPI":
                     continue
                 name = normalize(package.get("name", ""))
-                affected.setdefault(name, set()).update(entry.get("versions", []))
+                affected.setdefault(name, set()).update(
+                    v for v in entry.get("versions", []) if CANONICAL_VERSION.fullmatch(v))
                 for rng in entry.get("ranges", []):
                     if rng.get("type") != "ECOSYSTEM":
                         continue
                     for event in rng.get("events", []):
-                        if "fixed" in event and re.fullmatch(r"[0-9][0-9A-Za-z.!+_-]*", event["fixed"]):
+                        if "fixed" in event and CANONICAL_VERSION.fullmatch(event["fixed"]):
                             fixed.setdefault(name, set()).add(event["fixed"])
     return affected, fixed
 
