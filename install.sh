@@ -56,10 +56,11 @@ if [ "$uninstall" = 1 ]; then
         echo "install.sh: nothing to uninstall under $prefix (no $manifest)" >&2
         exit 1
     fi
-    cp -- "$manifest" "${TMPDIR:-/tmp}/alterks-uninstall.$$"
-    remove_listed "${TMPDIR:-/tmp}/alterks-uninstall.$$"
-    rm -f -- "${TMPDIR:-/tmp}/alterks-uninstall.$$" "$manifest"
-    rmdir -- "$share" 2>/dev/null || true
+    listed="$(mktemp)"
+    cp -- "$manifest" "$listed"
+    rm -f -- "$manifest"
+    remove_listed "$listed"
+    rm -f -- "$listed"
     echo "AlterKS removed from $prefix. Remove the 'source …/alterks.bash' line from ~/.bashrc if you added it."
     exit 0
 fi

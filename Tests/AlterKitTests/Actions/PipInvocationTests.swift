@@ -68,9 +68,12 @@ import Testing
 
     @Test func writesPinnedLinesFromValidatedValues() throws {
         #expect(
-            try ArgumentSafety.pinnedRequirementLine(item(name: "Flask", version: "2.0", extras: ["async"]), withHash: true)
+            try ArgumentSafety.pinnedRequirementLine(
+                item(name: "Flask", version: "2.0", extras: ["async"]), withHash: true)
                 == "Flask[async]==2.0 --hash=sha256:" + String(repeating: "a", count: 64))
-        #expect(try ArgumentSafety.constraintLine(item(name: "zope.interface", version: "5.0.0")) == "zope.interface==5.0.0")
+        #expect(
+            try ArgumentSafety.constraintLine(item(name: "zope.interface", version: "5.0.0")) == "zope.interface==5.0.0"
+        )
         #expect(try ArgumentSafety.exclusionLine(name: "beta", version: "2.0") == "beta!=2.0")
         // Versions are written in canonical form.
         #expect(try ArgumentSafety.constraintLine(item(name: "x", version: "1.0-RC1")) == "x==1.0rc1")
@@ -88,7 +91,8 @@ import Testing
     @Test(arguments: unsafe)
     func refusesWhatAPackagesMetadataCouldSmuggleIn(_ name: String, _ version: String, _ extras: [String]) {
         #expect(throws: GateError.self) {
-            _ = try ArgumentSafety.pinnedRequirementLine(item(name: name, version: version, extras: extras), withHash: true)
+            _ = try ArgumentSafety.pinnedRequirementLine(
+                item(name: name, version: version, extras: extras), withHash: true)
         }
     }
 
