@@ -4,23 +4,22 @@ import Foundation
 /// Unknown factors are left out (and listed by `RiskAssessment.unknownFactors`), never counted as zero. A
 /// critical factor at 1.0 (an internal name on the public index) makes the composite 100 whatever the others say.
 package struct RiskScorer: Sendable {
-    /// Defaults for `[tool.alterks.heuristic_weights]`: name-based and hijack signals weigh most.
-    package static let defaultWeights: [String: Double] = [
-        "typosquatting": 3, "dependency_confusion": 3, "provenance": 2, "release_pattern": 1.5, "package_age": 1.5,
-        "maintainer_count": 1, "metadata_quality": 1,
-    ]
+    /// Defaults for `[tool.alterks.heuristic_weights]`: `Configuration.defaultHeuristicWeights` (name-based signals
+    /// weigh most: typosquatting and dependency_confusion 0.25; package_age, metadata_quality, provenance 0.15;
+    /// maintainer_count, release_pattern 0.10).
+    package static var defaultWeights: [String: Double] { Configuration.defaultHeuristicWeights }
     /// Factors whose full score decides alone.
     package static let criticalFactors: Set<String> = ["dependency_confusion"]
 
     package var weights: [String: Double]
 
-    /// `weights` overrides the defaults per factor; a weight of 0 switches a factor off. A factor with no weight
-    /// anywhere counts 1.
+    /// `weights` overrides the defaults per factor (pass the configuration's whole table); a weight of 0 switches a
+    /// factor off, and so does having no weight at all (as `Configuration.weight(for:)` reads it).
     package init(weights: [String: Double] = [:]) {
         self.weights = RiskScorer.defaultWeights.merging(weights) { _, new in max(0, new) }
     }
 
-    package func weight(of factor: String) -> Double { weights[factor] ?? 1 }
+    package func weight(of factor: String) -> Double { weights[factor] ?? 0 }
 
     package func assess(_ factors: [RiskFactor], failures: [SourceFailure] = []) -> RiskAssessment {
         if factors.contains(where: {

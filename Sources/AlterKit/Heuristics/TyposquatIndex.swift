@@ -289,9 +289,11 @@ package final class TyposquatIndex: Sendable {
         }
         for id in skeletonMap[Self.string(Self.skeleton(flat))] ?? [] {
             let targetFlat = Self.flat(bytes[Int(id)])
-            guard targetFlat != flat else { continue }
+            // `a` is not a look-alike of `aaaaaaaaa`: a skeleton match changes a few letters at most.
+            guard targetFlat != flat, abs(targetFlat.count - flat.count) <= 2 else { continue }
             let kind: SquatKind = Self.collapse(targetFlat) == Self.collapse(flat) ? .repeatedLetter : .confusable
-            consider(id, kind, 1, Self.weight(.confusable) * lengthFactor(id, bonus: 2) * popularity(id))
+            let length = lengthFactor(min(flat.count, targetFlat.count) + 2)
+            consider(id, kind, 1, Self.weight(.confusable) * length * popularity(id))
         }
         if let words = Self.sortedWords(candidate) {
             for id in wordsMap[words] ?? [] where bytes[Int(id)] != candidate {
@@ -359,8 +361,10 @@ package final class TyposquatIndex: Sendable {
     }
 
     /// Short names collide with other short names by chance: one edit of a 4-letter name means little.
-    private func lengthFactor(_ id: Int32, bonus: Int) -> Double {
-        switch bytes[Int(id)].count + bonus {
+    private func lengthFactor(_ id: Int32, bonus: Int) -> Double { lengthFactor(bytes[Int(id)].count + bonus) }
+
+    private func lengthFactor(_ length: Int) -> Double {
+        switch length {
         case ...1: 0.2
         case 2: 0.25
         case 3: 0.3

@@ -10,7 +10,7 @@ package struct ReleasePatternFactor: RiskFactorRule {
     /// Releases within this many days of each other make a burst…
     static let burstWindowDays = 3.0
     /// …when there are at least this many.
-    static let burstSize = 3
+    static let burstSize = 4
     static let dormantDays = 365
 
     package func evaluate(_ input: FactorInput) -> RiskFactor? {
@@ -32,10 +32,19 @@ package struct ReleasePatternFactor: RiskFactorRule {
             signals.append((0.5, "\(burst) releases within \(Int(Self.burstWindowDays)) days"))
         }
         if position > 0 {
-            let previous = releases[position - 1]
-            let gap = Int(scanned.uploaded.timeIntervalSince(previous.uploaded) / 86400)
-            if gap >= Self.dormantDays {
-                signals.append((0.8, "released after \(gap) days without a release (since \(previous.version))"))
+            // The run of releases the scanned one belongs to (each within a month of the one before), and the
+            // silence before that run: a hijacked dormant project often gets several releases at once.
+            var start = position
+            while start > 0, releases[start].uploaded.timeIntervalSince(releases[start - 1].uploaded) < 30 * 86400 {
+                start -= 1
+            }
+            if start > 0 {
+                let previous = releases[start - 1]
+                let gap = Int(releases[start].uploaded.timeIntervalSince(previous.uploaded) / 86400)
+                if gap >= Self.dormantDays {
+                    signals.append(
+                        (0.8, "released after \(gap) days without a release (since \(previous.version))"))
+                }
             }
             if let jump = Self.majorJump(from: releases[..<position].map(\.version), to: scanned.version) {
                 signals.append((0.6, jump))
