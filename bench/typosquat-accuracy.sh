@@ -47,6 +47,8 @@ print("  by kind:", dict(collections.Counter(r["kind"] for r in sample if r["ver
 t = {l.split(": ", 1)[0].strip(): l.split(": ", 1)[1].strip() for l in open(f"{tmp}/time.txt") if ": " in l}
 secs = t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
 wall = sum(float(x) * 60 ** i for i, x in enumerate(reversed(secs)))
-print(f"throughput: {len(sample)} names in {wall:.2f} s wall = {len(sample) / wall:,.0f} names/s; "
-      f"user {t['User time (seconds)']} s; peak RSS {int(t['Maximum resident set size (kbytes)']) / 1024:.1f} MiB")
+cpu = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
+print(f"throughput: {len(sample)} names in {wall:.2f} s wall = {len(sample) / wall:,.0f} names/s "
+      f"({cpu:.2f} s CPU = {len(sample) / cpu:,.0f} names per CPU-second, index build included); "
+      f"peak RSS {int(t['Maximum resident set size (kbytes)']) / 1024:.1f} MiB")
 PY

@@ -170,7 +170,11 @@ package struct PyPIProject: Sendable, Hashable, Codable {
             try c.encodeIfPresent(sha256.map { ["sha256": $0] }, forKey: .digests)
             try c.encodeIfPresent(size, forKey: .size)
             if let provenance {
-                if let url = provenance { try c.encode(url, forKey: .provenance) } else { try c.encodeNil(forKey: .provenance) }
+                if let url = provenance {
+                    try c.encode(url, forKey: .provenance)
+                } else {
+                    try c.encodeNil(forKey: .provenance)
+                }
             }
         }
     }

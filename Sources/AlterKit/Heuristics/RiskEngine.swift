@@ -44,7 +44,9 @@ package struct RiskEngine: Sendable {
     /// One assessment per distinct package, keyed by `RiskEngine.key(for:)`.
     package func assess(_ packages: [Dependency]) async -> [String: RiskAssessment] {
         var unique: [String: Dependency] = [:]
-        for dependency in packages { unique[Self.key(for: dependency)] = unique[Self.key(for: dependency)] ?? dependency }
+        for dependency in packages {
+            unique[Self.key(for: dependency)] = unique[Self.key(for: dependency)] ?? dependency
+        }
         let lookups = await metadata.projects(unique.values.map(\.normalizedName), concurrency: concurrency)
         let items = Array(unique)
         var out: [String: RiskAssessment] = [:]

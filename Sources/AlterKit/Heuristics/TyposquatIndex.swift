@@ -38,6 +38,13 @@ package struct TyposquatMatch: Sendable, Hashable, Codable {
     package var distance: Int
     /// 0–1: how likely this is a squat. At or above `TyposquatIndex.threshold` the name is flagged.
     package var score: Double
+
+    package init(target: String, kind: SquatKind, distance: Int, score: Double) {
+        self.target = target
+        self.kind = kind
+        self.distance = distance
+        self.score = score
+    }
 }
 
 /// The answer for one name.
@@ -51,6 +58,14 @@ package struct TyposquatVerdict: Sendable, Hashable, Codable {
     package var match: TyposquatMatch?
     /// Why a look-alike was not flagged, when that needs saying (the name is popular itself, it is a top name).
     package var note: String?
+
+    package init(name: String, normalizedName: String, isSquat: Bool, match: TyposquatMatch?, note: String?) {
+        self.name = name
+        self.normalizedName = normalizedName
+        self.isSquat = isSquat
+        self.match = match
+        self.note = note
+    }
 }
 
 /// One project of the bundled popularity list.
@@ -109,7 +124,17 @@ package final class TyposquatIndex: Sendable {
     let skeletonMap: [String: [Int32]]
     let wordsMap: [String: [Int32]]
     let coreMap: [String: [Int32]]
-    let deleteMap: [UInt64: [Int32]]
+    /// The symmetric-delete map as two parallel arrays sorted by key (one allocation each, binary-searched):
+    /// building a dictionary of half a million small arrays costs more than the lookups it saves.
+    let deleteKeys: [UInt64]
+    let deleteIDs: [Int32]
+    /// `deleteKeys[bucketStart[b]..<bucketStart[b + 1]]` are the keys whose top `bucketBits` bits are `b`.
+    let bucketStart: [Int32]
+    static let bucketBits = 18
+    /// One bit per low-`filterBits` hash value present: most deletion variants of a query hit nothing, and this
+    /// 512 KiB bitmap stays in cache where the key arrays do not, so misses cost no memory round trip.
+    let filter: [UInt64]
+    static let filterBits = 22
 
     /// The number of listed projects.
     package var count: Int { names.count }
@@ -140,8 +165,8 @@ package final class TyposquatIndex: Sendable {
         var skeletonMap: [String: [Int32]] = [:]
         var wordsMap: [String: [Int32]] = [:]
         var coreMap: [String: [Int32]] = [:]
-        var deleteMap: [UInt64: [Int32]] = [:]
-        deleteMap.reserveCapacity(self.targetCount * 40)
+        var deletePairs: [(key: UInt64, id: Int32)] = []
+        deletePairs.reserveCapacity(self.targetCount * 60)
         for index in 0..<self.targetCount {
             let id = Int32(index)
             let name = bytes[index]
@@ -155,25 +180,46 @@ package final class TyposquatIndex: Sendable {
                 if coreMap[key]?.last != id { coreMap[key, default: []].append(id) }
             }
             if name.count >= 3 {
-                var seen = Set<UInt64>()
+                let start = deletePairs.count
                 Self.forEachDeletion(of: name, depth: name.count >= 8 ? 2 : 1) { variant in
-                    let key = Self.hash(variant)
-                    if seen.insert(key).inserted { deleteMap[key, default: []].append(id) }
+                    deletePairs.append((Self.hash(variant), id))
                 }
+                // One entry per distinct variant of this name.
+                var seen = Set<UInt64>(minimumCapacity: deletePairs.count - start)
+                var kept = start
+                for k in start..<deletePairs.count where seen.insert(deletePairs[k].key).inserted {
+                    deletePairs[kept] = deletePairs[k]
+                    kept += 1
+                }
+                deletePairs.removeLast(deletePairs.count - kept)
             }
         }
         self.flatMap = flatMap
         self.skeletonMap = skeletonMap
         self.wordsMap = wordsMap
         self.coreMap = coreMap
-        self.deleteMap = deleteMap
+        deletePairs.sort { ($0.key, $0.id) < ($1.key, $1.id) }
+        self.deleteKeys = deletePairs.map(\.key)
+        self.deleteIDs = deletePairs.map(\.id)
+        var starts = [Int32](repeating: 0, count: (1 << Self.bucketBits) + 1)
+        for pair in deletePairs { starts[Int(pair.key >> UInt64(64 - Self.bucketBits)) + 1] += 1 }
+        for b in 0..<(1 << Self.bucketBits) { starts[b + 1] += starts[b] }
+        self.bucketStart = starts
+        var filter = [UInt64](repeating: 0, count: 1 << (Self.filterBits - 6))
+        for pair in deletePairs {
+            let bit = Int(pair.key & ((1 << UInt64(Self.filterBits)) - 1))
+            filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.filter = filter
     }
 
     // MARK: Loading
 
     /// The list bundled with AlterKS (`Resources/top-pypi-packages.tsv`).
     package static func bundled() throws -> TyposquatIndex {
-        guard let url = Bundle.module.url(forResource: "top-pypi-packages", withExtension: "tsv", subdirectory: "Resources")
+        guard
+            let url = Bundle.module.url(
+                forResource: "top-pypi-packages", withExtension: "tsv", subdirectory: "Resources")
         else {
             throw TyposquatIndexError.unreadable(path: "Resources/top-pypi-packages.tsv", message: "not in the bundle")
         }
@@ -199,7 +245,9 @@ package final class TyposquatIndex: Sendable {
         if data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{") {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let rows = object["rows"] as? [[String: Any]]
-            else { throw TyposquatIndexError.malformed(path: path, line: 1, message: "expected an object with \"rows\"") }
+            else {
+                throw TyposquatIndexError.malformed(path: path, line: 1, message: "expected an object with \"rows\"")
+            }
             for (i, row) in rows.enumerated() {
                 guard let name = row["project"] as? String, let count = (row["download_count"] as? NSNumber)?.intValue
                 else {
@@ -217,11 +265,15 @@ package final class TyposquatIndex: Sendable {
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
                 let fields = trimmed.split(separator: "\t")
                 guard fields.count == 2, let count = Int(fields[1]), count >= 0, PackageName.isValid(String(fields[0]))
-                else { throw TyposquatIndexError.malformed(path: path, line: i + 1, message: "expected NAME<TAB>DOWNLOADS") }
+                else {
+                    throw TyposquatIndexError.malformed(path: path, line: i + 1, message: "expected NAME<TAB>DOWNLOADS")
+                }
                 projects.append(PopularProject(name: String(fields[0]), downloads: count))
             }
         }
-        guard !projects.isEmpty else { throw TyposquatIndexError.malformed(path: path, line: 1, message: "no projects") }
+        guard !projects.isEmpty else {
+            throw TyposquatIndexError.malformed(path: path, line: 1, message: "no projects")
+        }
         return projects
     }
 
@@ -303,8 +355,7 @@ package final class TyposquatIndex: Sendable {
 
         var seenTargets = Set<Int32>()
         Self.forEachDeletion(of: candidate, depth: candidate.count >= 6 ? 2 : 1) { variant in
-            guard let ids = deleteMap[Self.hash(variant)] else { return }
-            for id in ids where seenTargets.insert(id).inserted {
+            for id in targets(sharing: Self.hash(variant)) where seenTargets.insert(id).inserted {
                 let target = bytes[Int(id)]
                 let distance = Self.osaDistance(candidate, target, limit: 2)
                 if distance == 1 {
@@ -328,8 +379,7 @@ package final class TyposquatIndex: Sendable {
             if core.count >= 4 {
                 var seen = Set<Int32>()
                 Self.forEachDeletion(of: core, depth: 1) { variant in
-                    guard let ids = deleteMap[Self.hash(variant)] else { return }
-                    for id in ids where seen.insert(id).inserted {
+                    for id in targets(sharing: Self.hash(variant)) where seen.insert(id).inserted {
                         let target = bytes[Int(id)]
                         guard Self.osaDistance(core, target, limit: 1) == 1 else { continue }
                         let op = Self.editOperations(core, target)[0]
@@ -344,6 +394,19 @@ package final class TyposquatIndex: Sendable {
             for id in coreMap[Self.string(flat)] ?? [] { consider(id, .combosquat, 0, 0.95 * comboPopularity(id)) }
         }
         return best
+    }
+
+    /// The targets one of whose deletion variants hashes to `key`.
+    private func targets(sharing key: UInt64) -> ArraySlice<Int32> {
+        let bit = Int(key & ((1 << UInt64(Self.filterBits)) - 1))
+        if filter[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return [] }
+        let bucket = Int(key >> UInt64(64 - Self.bucketBits))
+        var low = Int(bucketStart[bucket])
+        let high = Int(bucketStart[bucket + 1])
+        while low < high && deleteKeys[low] < key { low += 1 }
+        var end = low
+        while end < high && deleteKeys[end] == key { end += 1 }
+        return deleteIDs[low..<end]
     }
 
     // MARK: Scoring
@@ -411,7 +474,8 @@ package final class TyposquatIndex: Sendable {
         }
         for front in fronts.dropFirst() { add(front) }
         for front in fronts {
-            for suffix in suffixes where front.count > suffix.count + 1 && front.suffix(suffix.count).elementsEqual(suffix) {
+            for suffix in suffixes
+            where front.count > suffix.count + 1 && front.suffix(suffix.count).elementsEqual(suffix) {
                 var core = Array(front.dropLast(suffix.count))
                 while core.last == dash { core.removeLast() }
                 add(core)
@@ -487,13 +551,19 @@ package final class TyposquatIndex: Sendable {
 
     static func string(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
-    /// FNV-1a, 64 bits. Collisions are harmless: every delete-map hit is verified by a real distance.
+    /// FNV-1a, 64 bits, finalised. Collisions are harmless: every delete-map hit is verified by a real distance.
     @inline(__always) static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes {
             h ^= UInt64(b)
             h &*= 0x100_0000_01b3
         }
+        // MurmurHash3's finaliser: FNV leaves the top bits (the bucket) poorly mixed for short strings.
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
         return h
     }
 

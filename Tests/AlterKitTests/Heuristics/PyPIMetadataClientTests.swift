@@ -4,7 +4,9 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct PyPIMetadataClientTests {
-    func client(_ pypi: PyPIDouble, cache: MetadataCache? = nil, clock: any WallClock = Recorded.clock) -> PyPIMetadataClient {
+    func client(_ pypi: PyPIDouble, cache: MetadataCache? = nil, clock: any WallClock = Recorded.clock)
+        -> PyPIMetadataClient
+    {
         PyPIMetadataClient(
             http: CurlHTTPClient(environment: [:]), baseURL: pypi.baseURL + "/", cache: cache, clock: clock, ttl: 3600)
     }
@@ -37,7 +39,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["{not json", #"{"info": {"name": "x"}}"#, "[]", #"{"info": {"name": "x", "version": "1"}, "releases": {"1": [{"filename": "f", "upload_time_iso_8601": "yesterday"}]}}"#])
+    @Test(arguments: [
+        "{not json", #"{"info": {"name": "x"}}"#, "[]",
+        #"{"info": {"name": "x", "version": "1"}, "releases": {"1": [{"filename": "f", "upload_time_iso_8601": "yesterday"}]}}"#,
+    ])
     func malformedBodiesThrow(_ body: String) async throws {
         let pypi = try PyPIDouble()
         pypi.setProject("x", .json(body))
@@ -64,7 +69,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let pypi = try PyPIDouble()
         try pypi.serveRecorded("x-bone")
-        let cache = try MetadataCache(path: dir.path + "/m.sqlite", diagnostics: NullDiagnostics(), clock: Recorded.clock)
+        let cache = try MetadataCache(
+            path: dir.path + "/m.sqlite", diagnostics: NullDiagnostics(), clock: Recorded.clock)
         let first = try await client(pypi, cache: cache).project("x-bone")
         let second = try await client(pypi, cache: cache).project("X_Bone")
         #expect(first == second)
@@ -81,7 +87,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let pypi = try PyPIDouble()
         pypi.setProject("birm", ServerResponse(status: 503))
-        let cache = try MetadataCache(path: dir.path + "/m.sqlite", diagnostics: NullDiagnostics(), clock: Recorded.clock)
+        let cache = try MetadataCache(
+            path: dir.path + "/m.sqlite", diagnostics: NullDiagnostics(), clock: Recorded.clock)
         await #expect(throws: PyPIMetadataError.self) { try await client(pypi, cache: cache).project("birm") }
         try pypi.serveRecorded("birm")
         guard case .found = try await client(pypi, cache: cache).project("birm") else {
@@ -95,7 +102,8 @@ import Testing
         let pypi = try PyPIDouble()
         for name in ["birm", "x-bone", "viewo-legal"] { try pypi.serveRecorded(name) }
         pypi.setProject("broken", ServerResponse(status: 500))
-        let results = await client(pypi).projects(["birm", "X-Bone", "x_bone", "viewo-legal", "broken", "gone"], concurrency: 2)
+        let results = await client(pypi).projects(
+            ["birm", "X-Bone", "x_bone", "viewo-legal", "broken", "gone"], concurrency: 2)
         #expect(results.count == 5)
         #expect(results["gone"].flatMap { try? $0.get() } == .notFound)
         #expect((try? results["broken"]?.get()) == nil)
@@ -107,9 +115,12 @@ import Testing
         let file = PyPIProject.ReleaseFile(filename: "pkg-1.0-py3-none-any.whl", uploadTime: nil)
         pypi.setProvenance(
             "pkg", version: "1.0", file: file.filename,
-            .json(#"{"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub", "repository": "o/pkg"}, "attestations": []}]}"#))
+            .json(
+                #"{"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub", "repository": "o/pkg"}, "attestations": []}]}"#
+            ))
         let c = client(pypi)
-        #expect(try await c.provenance(name: "pkg", version: "1.0", file: file) == .present(publishers: ["GitHub:o/pkg"]))
+        #expect(
+            try await c.provenance(name: "pkg", version: "1.0", file: file) == .present(publishers: ["GitHub:o/pkg"]))
         #expect(try await c.provenance(name: "pkg", version: "0.9", file: file) == .absent)
         var hinted = file
         hinted.provenance = .some(nil)

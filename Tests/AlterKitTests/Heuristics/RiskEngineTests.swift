@@ -9,7 +9,9 @@ struct RecordedSource: PackageMetadataSource {
 
     func project(_ name: String) async throws -> MetadataLookup {
         let key = PackageName.normalize(name)
-        if failing.contains(key) { throw PyPIMetadataError.status(url: "https://pypi.org/pypi/\(key)/json", status: 503) }
+        if failing.contains(key) {
+            throw PyPIMetadataError.status(url: "https://pypi.org/pypi/\(key)/json", status: 503)
+        }
         guard let project = try? Recorded.project(key) else { return .notFound }
         return .found(project)
     }

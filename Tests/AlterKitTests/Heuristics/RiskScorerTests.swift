@@ -17,7 +17,8 @@ import Testing
         let scorer = RiskScorer()
         let known = scorer.assess([RiskFactor(name: "package_age", score: 0.8, reason: "")])
         let withUnknown = scorer.assess([
-            RiskFactor(name: "package_age", score: 0.8, reason: ""), RiskFactor(name: "provenance", score: nil, reason: ""),
+            RiskFactor(name: "package_age", score: 0.8, reason: ""),
+            RiskFactor(name: "provenance", score: nil, reason: ""),
         ])
         #expect(known.composite == 80)
         #expect(withUnknown.composite == 80)
@@ -30,14 +31,16 @@ import Testing
         #expect(RiskScorer().weight(of: "something-new") == 0)
         let off = RiskScorer(weights: ["typosquatting": 0])
         let result = off.assess([
-            RiskFactor(name: "typosquatting", score: 1, reason: ""), RiskFactor(name: "package_age", score: 0, reason: ""),
+            RiskFactor(name: "typosquatting", score: 1, reason: ""),
+            RiskFactor(name: "package_age", score: 0, reason: ""),
         ])
         #expect(result.composite == 0)
     }
 
     @Test func criticalFactorDecidesAlone() {
         let result = RiskScorer().assess([
-            RiskFactor(name: "dependency_confusion", score: 1, reason: ""), RiskFactor(name: "package_age", score: 0, reason: ""),
+            RiskFactor(name: "dependency_confusion", score: 1, reason: ""),
+            RiskFactor(name: "package_age", score: 0, reason: ""),
         ])
         #expect(result.composite == 100)
     }

@@ -1,6 +1,7 @@
-@testable import AlterKit
 import Foundation
 import Testing
+
+@testable import AlterKit
 
 @Suite struct TyposquatIndexTests {
     let index = Recorded.index
@@ -77,7 +78,8 @@ import Testing
 
     @Test func popularityRatioDecides() {
         let projects = [
-            PopularProject(name: "alphabetics", downloads: 1_000_000), PopularProject(name: "alphabetix", downloads: 900_000),
+            PopularProject(name: "alphabetics", downloads: 1_000_000),
+            PopularProject(name: "alphabetix", downloads: 900_000),
             PopularProject(name: "alphabetica", downloads: 10),
         ]
         let small = TyposquatIndex(projects: projects, targetCount: 1)

@@ -21,7 +21,8 @@ package struct DependencyConfusionFactor: RiskFactorRule {
                 ? RiskFactor(name: name, score: 0, reason: "internal package, not on the public index")
                 : RiskFactor(
                     name: name, score: 0.6,
-                    reason: "not on the public index: anyone can register this name there (list it in internal_packages)"
+                    reason:
+                        "not on the public index: anyone can register this name there (list it in internal_packages)"
                 )
         case .failure(let error):
             return isInternal

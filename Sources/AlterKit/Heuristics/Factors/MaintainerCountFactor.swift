@@ -21,7 +21,8 @@ package struct MaintainerCountFactor: RiskFactorRule {
             return RiskFactor(
                 name: name, score: Self.score(people: users.count),
                 reason: users.isEmpty
-                    ? "no owner or maintainer listed" : "\(users.count) owner/maintainer account\(users.count == 1 ? "" : "s"), no organization")
+                    ? "no owner or maintainer listed"
+                    : "\(users.count) owner/maintainer account\(users.count == 1 ? "" : "s"), no organization")
         }
         let people = Self.people(project.info)
         return RiskFactor(

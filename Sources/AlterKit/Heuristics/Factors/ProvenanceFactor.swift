@@ -40,7 +40,8 @@ package struct ProvenanceFactor: RiskFactorRule {
             return RiskFactor(
                 name: name, score: 0.2,
                 reason: "no attestations on \(scanned.version)"
-                    + (earlier.isEmpty ? "" : " nor on \(earlier.count) earlier release file\(earlier.count == 1 ? "" : "s")"))
+                    + (earlier.isEmpty
+                        ? "" : " nor on \(earlier.count) earlier release file\(earlier.count == 1 ? "" : "s")"))
         case .present(let publishers):
             let before = Set(earlierPublishers.flatMap { $0 })
             if !before.isEmpty, !publishers.isEmpty, before.isDisjoint(with: publishers) {

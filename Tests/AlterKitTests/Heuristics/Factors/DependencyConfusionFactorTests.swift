@@ -5,7 +5,9 @@ import Testing
 @Suite struct DependencyConfusionFactorTests {
     let factor = DependencyConfusionFactor()
 
-    func input(_ name: String, _ metadata: Result<MetadataLookup, PyPIMetadataError>, internalNames: Set<String>) -> FactorInput {
+    func input(_ name: String, _ metadata: Result<MetadataLookup, PyPIMetadataError>, internalNames: Set<String>)
+        -> FactorInput
+    {
         FactorInput(
             dependency: Dependency(name: name), metadata: metadata, typosquat: Recorded.index.check(name),
             internalPackages: internalNames, now: Recorded.now)
@@ -19,7 +21,9 @@ import Testing
     }
 
     @Test func internalNameAbsentFromThePublicIndexIsFine() throws {
-        #expect(try #require(factor.evaluate(input("acme-core", .success(.notFound), internalNames: ["acme_core"]))).score == 0)
+        #expect(
+            try #require(factor.evaluate(input("acme-core", .success(.notFound), internalNames: ["acme_core"]))).score
+                == 0)
     }
 
     @Test func aPublicNameMissingFromTheIndexIsAWarning() throws {
@@ -28,7 +32,9 @@ import Testing
     }
 
     @Test func doesNotApplyToOrdinaryPublicNames() throws {
-        #expect(factor.evaluate(input("requests", .success(.found(try Recorded.project("requests"))), internalNames: [])) == nil)
+        #expect(
+            factor.evaluate(input("requests", .success(.found(try Recorded.project("requests"))), internalNames: []))
+                == nil)
     }
 
     @Test func failureIsUnknownForInternalNames() throws {

@@ -1,6 +1,7 @@
-@testable import AlterKit
 import Foundation
 import Testing
+
+@testable import AlterKit
 
 @Suite struct MaintainerCountFactorTests {
     let factor = MaintainerCountFactor()

@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test func emptyProjectScoresOne() throws {
-        let project = PyPIProject(info: .init(name: "x", version: "1", summary: "UNKNOWN", description: " "), releases: [:])
+        let project = PyPIProject(
+            info: .init(name: "x", version: "1", summary: "UNKNOWN", description: " "), releases: [:])
         let input = FactorInput(
             dependency: Dependency(name: "x"), metadata: .success(.found(project)),
             typosquat: Recorded.index.check("x"), now: Recorded.now)

@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func missingNowButPresentBeforeIsAStrongSignal() throws {
-        let result = try evaluate([Self.check("2.34.2", .absent), Self.check("2.34.1", .present(publishers: ["GitHub:psf/requests"]))])
+        let result = try evaluate([
+            Self.check("2.34.2", .absent), Self.check("2.34.1", .present(publishers: ["GitHub:psf/requests"])),
+        ])
         #expect(result.score == 0.9)
         #expect(result.reason.contains("2.34.1 had them"))
     }

@@ -1,6 +1,7 @@
-@testable import AlterKit
 import Foundation
 import Testing
+
+@testable import AlterKit
 
 @Suite struct ReleasePatternFactorTests {
     let factor = ReleasePatternFactor()
@@ -68,7 +69,9 @@ import Testing
     }
 
     @Test func largeMajorJump() throws {
-        let p = Self.project([("1.0", "2026-01-01T00:00:00Z"), ("1.1", "2026-03-01T00:00:00Z"), ("5.0", "2026-06-01T00:00:00Z")])
+        let p = Self.project([
+            ("1.0", "2026-01-01T00:00:00Z"), ("1.1", "2026-03-01T00:00:00Z"), ("5.0", "2026-06-01T00:00:00Z"),
+        ])
         let result = try evaluate(p)
         #expect(result.score == 0.6)
         #expect(result.reason.contains("major version jumps from 1 to 5"))
