@@ -120,6 +120,9 @@ package final class TyposquatIndex: Sendable {
     let position: [String: Int32]
     let targetCount: Int
     let popularityRatio: Double
+    /// The longest target name: a candidate more than two characters longer has no near neighbour, and is not
+    /// run through the deletion search (whose cost grows with the square of the length).
+    let longestTarget: Int
     let flatMap: [String: [Int32]]
     let skeletonMap: [String: [Int32]]
     let wordsMap: [String: [Int32]]
@@ -160,6 +163,7 @@ package final class TyposquatIndex: Sendable {
         self.position = position
         self.targetCount = min(targetCount, names.count)
         self.popularityRatio = popularityRatio
+        self.longestTarget = bytes.prefix(self.targetCount).map(\.count).max() ?? 0
 
         var flatMap: [String: [Int32]] = [:]
         var skeletonMap: [String: [Int32]] = [:]
@@ -354,7 +358,8 @@ package final class TyposquatIndex: Sendable {
         }
 
         var seenTargets = Set<Int32>()
-        Self.forEachDeletion(of: candidate, depth: candidate.count >= 6 ? 2 : 1) { variant in
+        let depth = candidate.count > longestTarget + 2 ? -1 : candidate.count >= 6 ? 2 : 1
+        Self.forEachDeletion(of: candidate, depth: depth) { variant in
             for id in targets(sharing: Self.hash(variant)) where seenTargets.insert(id).inserted {
                 let target = bytes[Int(id)]
                 let distance = Self.osaDistance(candidate, target, limit: 2)
@@ -376,7 +381,7 @@ package final class TyposquatIndex: Sendable {
             let coreFlat = Self.string(Self.flat(core))
             for id in flatMap[coreFlat] ?? [] { consider(id, .combosquat, 0, 0.95 * comboPopularity(id)) }
             for id in coreMap[coreFlat] ?? [] { consider(id, .combosquat, 0, 0.95 * comboPopularity(id)) }
-            if core.count >= 4 {
+            if core.count >= 4 && core.count <= longestTarget + 1 {
                 var seen = Set<Int32>()
                 Self.forEachDeletion(of: core, depth: 1) { variant in
                     for id in targets(sharing: Self.hash(variant)) where seen.insert(id).inserted {
@@ -568,8 +573,9 @@ package final class TyposquatIndex: Sendable {
     }
 
     /// Calls `body` with the word itself and every variant with up to `depth` characters deleted
-    /// (duplicates possible; callers dedupe).
+    /// (duplicates possible; callers dedupe). A negative depth calls nothing.
     static func forEachDeletion(of word: [UInt8], depth: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard depth >= 0 else { return }
         var buffer = [UInt8](repeating: 0, count: word.count)
         word.withUnsafeBufferPointer { body($0) }
         guard depth >= 1, word.count >= 1 else { return }

@@ -41,6 +41,14 @@ struct RecordedSource: PackageMetadataSource {
         for small in Recorded.small { #expect((result[small]?.composite ?? 0) > 20) }
     }
 
+    @Test func httpx2StaysLowDespiteItsName() async throws {
+        let result = await engine().assess([Dependency(name: "httpx2", version: "2.16.2")])
+        let httpx2 = try #require(result["httpx2==2.16.2"])
+        let typo = try #require(httpx2.factors.first { $0.name == "typosquatting" }?.score)
+        #expect(typo > 0 && typo < TyposquatIndex.threshold)
+        #expect((httpx2.composite ?? 100) < 30, "\(httpx2)")
+    }
+
     @Test func keysAreNormalisedNameAndVersion() async {
         let result = await engine().assess([
             Dependency(name: "Requests", version: "2.34.2"), Dependency(name: "requests", version: "2.34.2"),

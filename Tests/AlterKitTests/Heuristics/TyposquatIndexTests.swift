@@ -89,6 +89,12 @@ import Testing
         #expect(small.check("alphabetics").note?.contains("top-1") == true)
     }
 
+    @Test func hugeNamesAreAnsweredWithoutTheDeletionSearch() {
+        let long = String(repeating: "requests", count: 5000)
+        #expect(!index.check(long).isSquat)
+        #expect(index.check("python-" + long).match == nil)
+    }
+
     @Test func namesAreNormalisedFirst() {
         #expect(index.check("Reqeusts").match?.target == "requests")
         #expect(index.check("Python_Requests").isSquat)

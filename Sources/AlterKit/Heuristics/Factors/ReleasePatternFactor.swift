@@ -1,8 +1,8 @@
 import Foundation
 
 /// `release_pattern`: the shapes of a new or hijacked project. A first release; a burst of releases within days;
-/// a release after a year or more of silence; a large jump of the major version. The score is the strongest
-/// signal found around the scanned release.
+/// a release after a year or more of silence; a large jump of the major version; a yanked release. The score is
+/// the strongest signal found around the scanned release.
 package struct ReleasePatternFactor: RiskFactorRule {
     package let name = "release_pattern"
     package init() {}
@@ -21,6 +21,11 @@ package struct ReleasePatternFactor: RiskFactorRule {
             return RiskFactor(name: name, score: nil, reason: "the scanned release has no dated files on the index")
         }
         var signals: [(Double, String)] = []
+        if scanned.yanked {
+            // Maintainers yank broken and malicious releases alike; pip installs one only when pinned to it.
+            let why = scanned.files.compactMap(\.yankedReason).first { !$0.isEmpty }
+            signals.append((0.7, "\(scanned.version) was yanked" + (why.map { ": \($0)" } ?? "")))
+        }
         if releases.count == 1 {
             signals.append((0.6, "the project's first and only release"))
         } else if position == 0 {

@@ -80,6 +80,15 @@ import Testing
         #expect(ReleasePatternFactor.majorJump(from: ["1.9"], to: "2.0") == nil)
     }
 
+    @Test func yankedReleaseIsSaid() throws {
+        var p = Self.project([("1.0", "2024-01-01T00:00:00Z"), ("1.1", "2024-03-01T00:00:00Z")])
+        p.releases["1.1"]![0].yanked = true
+        p.releases["1.1"]![0].yankedReason = "broken build"
+        let result = try evaluate(p, version: "1.1")
+        #expect(result.score == 0.7)
+        #expect(result.reason == "1.1 was yanked: broken build")
+    }
+
     @Test func unknownWhenTheReleaseHasNoFiles() throws {
         let p = PyPIProject(info: .init(name: "x", version: "1.0"), releases: ["1.0": []])
         #expect(try evaluate(p).score == nil)
