@@ -2,7 +2,7 @@ import Foundation
 
 /// Everything that can go wrong while getting or reading advisory data. One line each, naming the file, record or
 /// URL; bad input files are usage errors (2), a source that could not answer is a source failure (3).
-package enum AdvisoryError: AlterKSError, Equatable {
+package enum AdvisoryError: AlterKSError, Hashable {
     /// An OSV record that does not follow the schema. `origin` is the file, zip member or URL it came from.
     case malformedRecord(origin: String, id: String?, message: String)
     /// A data source answered, but not with what its API promises.
