@@ -156,6 +156,12 @@ package final class OfflineDatabase: Sendable {
         return try importRecords(entries, source: folder)
     }
 
+    /// Imports an OSV zip (the per-ecosystem `all.zip` layout: one `<ID>.json` per record), replacing the content.
+    package func importZip(_ path: String, source: String? = nil) throws -> ImportSummary {
+        // Waits for the shared ZipArchive.
+        throw AdvisoryError.unreadableImport(path: path, message: "zip import is not built yet")
+    }
+
     /// The largest single OSV record accepted (the biggest real ones are well under 1 MB).
     package static let maxRecordBytes = 16 << 20
 
