@@ -18,12 +18,12 @@ package struct OSVRecord: Sendable, Hashable, Codable {
     package var affected: [OSVAffected]
     package var references: [OSVReference]
     /// Free-form; GHSA puts its `severity` label (LOW, MODERATE, HIGH, CRITICAL) here.
-    package var databaseSpecific: JSONValue?
+    package var databaseSpecific: DecodedJSON?
 
     package init(
         id: String, modified: String, published: String? = nil, withdrawn: String? = nil, aliases: [String] = [],
         related: [String] = [], summary: String? = nil, details: String? = nil, severity: [OSVSeverity] = [],
-        affected: [OSVAffected] = [], references: [OSVReference] = [], databaseSpecific: JSONValue? = nil
+        affected: [OSVAffected] = [], references: [OSVReference] = [], databaseSpecific: DecodedJSON? = nil
     ) {
         self.id = id
         self.modified = modified
@@ -57,7 +57,7 @@ package struct OSVRecord: Sendable, Hashable, Codable {
         severity = try c.decodeIfPresent([OSVSeverity].self, forKey: .severity) ?? []
         affected = try c.decodeIfPresent([OSVAffected].self, forKey: .affected) ?? []
         references = try c.decodeIfPresent([OSVReference].self, forKey: .references) ?? []
-        databaseSpecific = try c.decodeIfPresent(JSONValue.self, forKey: .databaseSpecific)
+        databaseSpecific = try c.decodeIfPresent(DecodedJSON.self, forKey: .databaseSpecific)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -159,12 +159,12 @@ package struct OSVAffected: Sendable, Hashable, Codable {
     package var severity: [OSVSeverity]
     package var ranges: [OSVRange]
     package var versions: [String]
-    package var databaseSpecific: JSONValue?
-    package var ecosystemSpecific: JSONValue?
+    package var databaseSpecific: DecodedJSON?
+    package var ecosystemSpecific: DecodedJSON?
 
     package init(
         package: OSVPackage, severity: [OSVSeverity] = [], ranges: [OSVRange] = [], versions: [String] = [],
-        databaseSpecific: JSONValue? = nil, ecosystemSpecific: JSONValue? = nil
+        databaseSpecific: DecodedJSON? = nil, ecosystemSpecific: DecodedJSON? = nil
     ) {
         self.package = package
         self.severity = severity
@@ -186,8 +186,8 @@ package struct OSVAffected: Sendable, Hashable, Codable {
         severity = try c.decodeIfPresent([OSVSeverity].self, forKey: .severity) ?? []
         ranges = try c.decodeIfPresent([OSVRange].self, forKey: .ranges) ?? []
         versions = try c.decodeIfPresent([String].self, forKey: .versions) ?? []
-        databaseSpecific = try c.decodeIfPresent(JSONValue.self, forKey: .databaseSpecific)
-        ecosystemSpecific = try c.decodeIfPresent(JSONValue.self, forKey: .ecosystemSpecific)
+        databaseSpecific = try c.decodeIfPresent(DecodedJSON.self, forKey: .databaseSpecific)
+        ecosystemSpecific = try c.decodeIfPresent(DecodedJSON.self, forKey: .ecosystemSpecific)
     }
 
     package func encode(to encoder: any Encoder) throws {

@@ -1,13 +1,13 @@
 import Foundation
 
-/// Any JSON value, for the free-form objects of a schema (`database_specific`, `ecosystem_specific`).
-package enum JSONValue: Sendable, Hashable, Codable {
+/// Any JSON value read from input, for the free-form objects of a schema (`database_specific`, `ecosystem_specific`).
+package enum DecodedJSON: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([DecodedJSON])
+    case object([String: DecodedJSON])
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -19,10 +19,10 @@ package enum JSONValue: Sendable, Hashable, Codable {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([DecodedJSON].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode([String: DecodedJSON].self))
         }
     }
 
@@ -39,7 +39,7 @@ package enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// The member `key` of an object, nil for anything else.
-    package subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> DecodedJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
