@@ -16,8 +16,10 @@ import Testing
         let err = BufferStream()
         let context = CLIContext(
             stdout: out, stderr: err,
-            environment: ["HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent("data").path,
-                "XDG_CACHE_HOME": home.appendingPathComponent("cache").path],
+            environment: [
+                "HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent("data").path,
+                "XDG_CACHE_HOME": home.appendingPathComponent("cache").path,
+            ],
             currentDirectory: home.path,
             makeServices: { diagnostics in
                 Services(

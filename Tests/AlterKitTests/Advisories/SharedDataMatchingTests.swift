@@ -15,9 +15,10 @@ import Testing
         #expect(Set(rows.map(\.name)).count == 663)
         #expect(rows.count > 37_000)
         // The records whose GIT `fixed` is a commit id (or a patch name) are in, and still match by `versions`.
-        for id in ["PYSEC-2017-27", "PYSEC-2019-155", "PYSEC-2021-424", "PYSEC-2021-425", "PYSEC-2021-436",
-            "PYSEC-2023-80"]
-        {
+        for id in [
+            "PYSEC-2017-27", "PYSEC-2019-155", "PYSEC-2021-424", "PYSEC-2021-425", "PYSEC-2021-436",
+            "PYSEC-2023-80",
+        ] {
             #expect(OSVTestData.sharedRecords.contains { $0.id == id }, "\(id)")
             #expect(rows.contains { $0.ids.contains(id) }, "\(id) matches nothing")
         }
@@ -43,7 +44,9 @@ import Testing
             PackageName.normalize(record.affected.first?.package.name ?? "")
         }
         let sets = byName.mapValues { records in
-            records.map { (id: $0.id, set: OSVMatcher.affectedSet($0, name: PackageName.normalize($0.affected[0].package.name))) }
+            records.map {
+                (id: $0.id, set: OSVMatcher.affectedSet($0, name: PackageName.normalize($0.affected[0].package.name)))
+            }
         }
         var disagreements = 0
         for row in OSVTestData.expectedMatches {
