@@ -133,7 +133,7 @@ class Bench:
         row.update(fields)
         self.results.append(row)
         if row.get("skipped"):
-            log(f"  {tool:<26} SKIPPED: {row['skipped']}")
+            log(f"  {tool:<26} {skip_label(row['skipped'])}")
         else:
             requests = row.get("requests")
             log(
@@ -163,6 +163,7 @@ class Bench:
         stderr = process.stderr.decode(errors="replace").strip().splitlines()
         stdout = process.stdout.decode(errors="replace").strip().splitlines()
         tail = " | ".join((stderr or stdout)[-3:])
+        self.last_stdout = process.stdout
         return process.returncode, wall, (int(rss.group(1)) / 1024 if rss else 0.0), tail
 
     def hyperfine(self, argv, env, cwd, runs, prepare=None, name="cmd"):
@@ -179,7 +180,7 @@ class Bench:
 
     def measure(
         self, section, case, tool, argv, env, cwd=None, mode="plain", cold_dirs=(), doubles=None,
-        ok=(0, 1), runs=None, prepare=None, missing=None, already_warm=False,
+        ok=(0, 1), runs=None, prepare=None, missing=None, already_warm=False, validate=None,
     ):
         """mode: plain | cold (cold_dirs removed before every run) | warm (one untimed run first, unless
         `already_warm`: the caches are what the cold runs just before left)."""
@@ -213,6 +214,14 @@ class Bench:
         if status not in ok:
             return self.skip(section, case, tool, f"exit status {status}: {tail}")
         requests = doubles.stats() if doubles else None
+        findings = None
+        if validate:
+            # The exit status alone is not enough: a peer that crashes half-way exits 1 like one that found
+            # something. The output must hold every package.
+            try:
+                findings = validate(self.last_stdout)
+            except Exception as error:  # noqa: BLE001 - any failure to read the output is the finding here
+                return self.skip(section, case, tool, f"FAILED: output incomplete ({error}); {tail}")
         median, count = wall, 1
         if runs is None:
             runs = 30 if wall < 0.2 else 10 if wall < 1 else 3 if wall < SLOW else 1
@@ -231,7 +240,8 @@ class Bench:
             if bad:
                 return self.skip(section, case, tool, f"exit status {bad[0]} in a timed run")
         return self.record(
-            section, case, tool, median=median, runs=count, rss_mb=rss, requests=requests, exit=status)
+            section, case, tool, median=median, runs=count, rss_mb=rss, requests=requests, exit=status,
+            findings=findings)
 
     # -- the benchmarks -------------------------------------------------------------------------------------------
 
@@ -275,8 +285,10 @@ class Bench:
 
     def scan_one(self, tool, case, size, requirements, doubles, mode):
         section = "scan"
-        # A cold run leaves the caches warm; the warm case of the same tool and size needs no extra populating run.
-        warm_key = (tool, size)
+        # A cold run leaves the caches warm: the warm case right after it needs no extra populating run. The Python
+        # alterks keys its cache by package name alone, so its cache also serves the other latency's double (which
+        # saves minutes); the others may key theirs by URL, so only the same double counts.
+        warm_key = (tool, size) if tool == "alterks (Python)" else (tool, size, doubles.latency_ms)
         already_warm = mode == "warm" and warm_key in self.warmed
         row = self.scan_tool(tool, case, size, requirements, doubles, mode, already_warm)
         if row and not row.get("skipped"):
@@ -285,7 +297,7 @@ class Bench:
 
     def scan_tool(self, tool, case, size, requirements, doubles, mode, already_warm):
         section = "scan"
-        common = {"mode": mode, "doubles": doubles, "already_warm": already_warm}
+        common = {"mode": mode, "doubles": doubles, "already_warm": already_warm, "validate": VALIDATORS[tool](size)}
         if tool == "alterks":
             argv = [
                 self.alterks, "scan", "--config", self.config_file(doubles), "-r", requirements, "--source", "osv",
@@ -310,7 +322,11 @@ class Bench:
             argv = self.py_alterks() + ["--quiet", "scan", "-r", requirements, "--format", "json", "--no-code-scan"]
             env = self.env("py-alterks", {"ALTERKS_BENCH_URL": doubles.url})
             missing = None
-            if mode == "cold" and doubles.latency_ms > 0 and size > 16 and not self.o.full:
+            if size >= 1000 and not self.o.full:
+                # Measured once with --full (bench/RESULTS.md): minutes per run, most of it its own CPU time (about
+                # 0.12 s per package of risk scoring even when warm) and a 0.1 s pause between PyPI requests.
+                missing = "minutes per run (about 0.12 s of CPU per package even warm); --full runs it"
+            elif mode == "cold" and doubles.latency_ms > 0 and size > 16 and not self.o.full:
                 # It pauses 0.1 s between PyPI requests (longer than the added latency), so a cold scan takes about
                 # as long at 50 ms as at 0 ms: minutes. --full runs it anyway.
                 missing = "its 0.1 s pause between PyPI requests hides the 50 ms latency; cold time ≈ the 0 ms row (--full runs it)"
@@ -396,7 +412,53 @@ class Bench:
                 prepare=uninstall, doubles=doubles, ok=(0,))
 
 
+def expect_count(what, got, size):
+    if got != size:
+        raise ValueError(f"{got} of {size} packages in the {what}")
+
+
+def validate_alterks(size):
+    def check(stdout):
+        report = json.loads(stdout)
+        expect_count("report", len(report["results"]), size)
+        return report["summary"]["vulnerabilities"]
+    return check
+
+
+def validate_pip_audit(size):
+    def check(stdout):
+        report = json.loads(stdout)
+        expect_count("report", len(report["dependencies"]), size)
+        return sum(len(d.get("vulns", [])) for d in report["dependencies"])
+    return check
+
+
+def validate_uv(size):
+    def check(stdout):
+        report = json.loads(stdout)
+        expect_count("report", report["summary"]["audited_packages"], size)
+        return report["summary"]["vulnerabilities"]
+    return check
+
+
+def validate_py_alterks(size):
+    def check(stdout):
+        report = json.loads(stdout)
+        expect_count("report", len(report), size)
+        return sum(entry.get("vulnerability_count", 0) for entry in report)
+    return check
+
+
+VALIDATORS = {
+    "alterks": validate_alterks, "pip-audit": validate_pip_audit, "uv audit": validate_uv,
+    "alterks (Python)": validate_py_alterks,
+}
+
 PREPARE_BOTH = "import json,subprocess,sys\nfor a in sys.argv[1:]: subprocess.run(json.loads(a))"
+
+
+def skip_label(text):
+    return text if text.startswith("FAILED") else "SKIPPED: " + text
 
 
 def fmt_seconds(value):
@@ -406,20 +468,28 @@ def fmt_seconds(value):
 
 
 def render(results, meta):
-    lines = [f"Run {meta['date']} on {meta['machine']}, commit {meta['commit']}.", f"Command: `{meta['command']}`", ""]
+    lines = [
+        f"Run {meta['date']} on {meta['machine']}, commit {meta['commit']}.",
+        f"Command: `{meta['command']}`",
+        f"Load average (1 min) at start {meta['load_start']}, at end {meta['load_end']}; total {meta['total']}.",
+        "",
+    ]
     by_section = {}
     for row in results:
         by_section.setdefault(row["section"], []).append(row)
     for section, rows in by_section.items():
         lines += [f"### {section}", ""]
-        lines += ["| case | tool | median | runs | max RSS | HTTP requests | vs AlterKS |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| case | tool | median | runs | max RSS | HTTP requests | vulns found | vs AlterKS |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         reference = {}
         for row in rows:
             if row["tool"] in ("alterks", "pip shim → real pip") and not row.get("skipped"):
                 reference[row["case"]] = row
         for row in rows:
             if row.get("skipped"):
-                lines.append(f"| {row['case']} | {row['tool']} | SKIPPED: {row['skipped']} | | | | |")
+                lines.append(f"| {row['case']} | {row['tool']} | {skip_label(row['skipped'])} | | | | | |")
                 continue
             requests = row.get("requests")
             request_text = ""
@@ -438,7 +508,8 @@ def render(results, meta):
                 ratio = (ratio + "; " if ratio else "") + note
             lines.append(
                 f"| {row['case']} | {row['tool']} | {fmt_seconds(row['median'])} | {row['runs']} | "
-                f"{row['rss_mb']:.0f} MB | {request_text} | {ratio} |")
+                f"{row['rss_mb']:.0f} MB | {request_text} | {'' if row.get('findings') is None else row['findings']} | "
+                f"{ratio} |")
         lines.append("")
     gate = {row["case"]: row for row in results if row["section"] == "install gate" and not row.get("skipped")}
     dry = gate.get("pip's own dry run (--report)")
@@ -450,6 +521,14 @@ def render(results, meta):
                 lines.append(f"- {mode} verdict cache: {fmt_seconds(max(0.0, row['median'] - dry['median']))}")
         lines.append("")
     return "\n".join(lines)
+
+
+def load_average():
+    try:
+        with open("/proc/loadavg") as handle:
+            return handle.read().split()[0]
+    except OSError:
+        return "?"
 
 
 def machine():
@@ -492,6 +571,7 @@ def main():
     only = set(filter(None, options.only.split(",")))
 
     bench = Bench(options)
+    load_start = load_average()
     doubles_bin = os.path.join(options.bin, "alterks-doubles")
     wheels = os.path.join(options.inputs, "gate", "wheels")
     try:
@@ -531,6 +611,7 @@ def main():
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "commit": options.commit, "command": options.command,
+        "load_start": load_start, "load_end": load_average(), "total": f"{bench.elapsed():.0f} s",
     }
     text = render(bench.results, meta)
     with open(options.out, "w") as handle:

@@ -42,9 +42,19 @@ N = r"(0|[1-9][0-9]*)"
 CANONICAL_VERSION = re.compile(rf"{N}(\.{N})*((a|b|rc){N})?(\.post{N})?(\.dev{N})?")
 
 
+# Any valid PEP 440 version (packaging's pattern). A package whose advisories hold an event version outside it is left
+# out of the inputs: pip-audit 2.10.1 crashes on one (`InvalidVersion: '0.2.0-n653'`, binderhub) and the whole
+# comparison would stop there. AlterKS's handling of such records is covered by its own tests.
+PEP440 = re.compile(
+    r"""v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:[-_.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_.]?[0-9]*)?
+    (?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?(?:[-_.]?dev[-_.]?[0-9]*)?)(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?""",
+    re.VERBOSE | re.IGNORECASE)
+
+
 def load_osv(path):
     affected = {}  # name -> set of affected versions
     fixed = {}  # name -> set of fixed versions
+    unusable = set()  # names with an advisory event version that is not PEP 440
     with zipfile.ZipFile(path) as archive:
         for member in sorted(archive.namelist()):
             if not member.endswith(".json"):
@@ -63,9 +73,15 @@ def load_osv(path):
                     if rng.get("type") != "ECOSYSTEM":
                         continue
                     for event in rng.get("events", []):
+                        for value in event.values():
+                            if not PEP440.fullmatch(value.strip()):
+                                unusable.add(name)
                         if "fixed" in event and CANONICAL_VERSION.fullmatch(event["fixed"]):
                             fixed.setdefault(name, set()).add(event["fixed"])
-    return affected, fixed
+    for name in unusable:
+        affected.pop(name, None)
+        fixed.pop(name, None)
+    return affected, fixed, unusable
 
 
 def stable_index(name, count):
@@ -73,7 +89,7 @@ def stable_index(name, count):
 
 
 def choose_pins(data_dir):
-    affected, fixed = load_osv(os.path.join(data_dir, "osv-pypi.zip"))
+    affected, fixed, unusable = load_osv(os.path.join(data_dir, "osv-pypi.zip"))
     with open(os.path.join(data_dir, "top-pypi-packages.json")) as handle:
         top = [normalize(row["project"]) for row in json.load(handle)["rows"]]
     osv_names = set(affected) | set(fixed)
@@ -81,7 +97,7 @@ def choose_pins(data_dir):
     ordered = sorted((n for n in osv_names if n in rank), key=lambda n: rank[n])
     ordered += sorted(n for n in osv_names if n not in rank)
     seen = set(ordered)
-    ordered += [n for n in top if n not in seen]
+    ordered += [n for n in top if n not in seen and n not in unusable]
 
     pins = []
     for index, name in enumerate(ordered):

@@ -247,6 +247,16 @@ struct PyPIResponder: Sendable {
     }
 }
 
+extension ServerResponse {
+    /// A successful answer gets `Cache-Control: max-age=N, public`, as PyPI sends.
+    func caching(seconds: Int) -> ServerResponse {
+        guard status == 200 else { return self }
+        var copy = self
+        copy.headers["Cache-Control"] = "max-age=\(seconds), public"
+        return copy
+    }
+}
+
 func loadRecords(_ zipPath: String) throws -> [(record: OSVRecord, json: Data?)] {
     let archive = try ZipArchive(path: zipPath)
     return try archive.entries.filter { $0.name.hasSuffix(".json") }.map { entry in
@@ -334,8 +344,14 @@ osv.inject { request in
         return .json(#"{"reset": true}"#)
     }
     stats.record(request.path)
-    if request.path.hasPrefix("/pypi/") { return cache.answer(request.path) { pypi.respond(request) } }
-    if request.path.hasPrefix("/simple/") { return cache.answer(request.path) { pypi.respondSimple(request) } }
+    // PyPI's own caching headers (JSON API 15 minutes, index pages 10), so that clients that honour them (uv)
+    // behave here as they do against PyPI.
+    if request.path.hasPrefix("/pypi/") {
+        return cache.answer(request.path) { pypi.respond(request).caching(seconds: 900) }
+    }
+    if request.path.hasPrefix("/simple/") {
+        return cache.answer(request.path) { pypi.respondSimple(request).caching(seconds: 600) }
+    }
     if request.path.hasPrefix("/v1/") { return nil }
     return .notFound
 }
@@ -346,7 +362,7 @@ let recordedNames =
     .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
 for name in recordedNames {
     let path = "/simple/\(name)/"
-    _ = cache.answer(path) { pypi.respondSimple(ServerRequest(method: "GET", path: path)) }
+    _ = cache.answer(path) { pypi.respondSimple(ServerRequest(method: "GET", path: path)).caching(seconds: 600) }
 }
 
 FileHandle.standardOutput.write(Data((osv.baseURL + "\n").utf8))
