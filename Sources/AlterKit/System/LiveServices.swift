@@ -1,19 +1,9 @@
 import Foundation
 
-// STUB: the System work replaces this with libcurl and posix_spawn implementations.
-
+// STUB (HTTP only): the libcurl client replaces this.
 struct UnimplementedHTTPClient: HTTPClient {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         throw HTTPError.transport(url: request.url, message: "HTTP client not built yet")
-    }
-}
-
-struct UnimplementedProcessRunner: ProcessRunner {
-    func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]?,
-        currentDirectory: String?, stdin: Data?
-    ) async throws -> ProcessResult {
-        throw ProcessError.notFound(executable)
     }
 }
 
@@ -21,7 +11,7 @@ extension Services {
     /// The real world: libcurl, the system clock, posix_spawn, the process environment.
     public static func live(environment: [String: String], diagnostics: any DiagnosticSink) -> Services {
         Services(
-            http: UnimplementedHTTPClient(), clock: SystemClock(), processes: UnimplementedProcessRunner(),
+            http: UnimplementedHTTPClient(), clock: SystemClock(), processes: PosixProcessRunner(),
             environment: environment, diagnostics: diagnostics)
     }
 }
