@@ -132,11 +132,22 @@ package enum PipfileLock {
         return out
     }
 
-    /// The line of a JSON syntax error, from the character index Foundation reports when it does.
+    /// The line of a JSON syntax error, from the character offset Foundation mentions
+    /// ("Invalid value around character 59.").
     private static func errorLine(_ error: any Error, text: String) -> Int? {
         let info = (error as NSError).userInfo
-        guard let index = info["NSJSONSerializationErrorIndex"] as? Int else { return nil }
+        let offset: Int?
+        if let index = info["NSJSONSerializationErrorIndex"] as? Int {
+            offset = index
+        } else if let message = info[NSDebugDescriptionErrorKey] as? String,
+            let range = message.range(of: "character ")
+        {
+            offset = Int(message[range.upperBound...].prefix { $0.isNumber })
+        } else {
+            offset = nil
+        }
+        guard let offset else { return nil }
         let utf8 = Array(text.utf8)
-        return utf8.prefix(min(index, utf8.count)).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        return utf8.prefix(min(max(offset, 0), utf8.count)).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 }

@@ -35,8 +35,7 @@ package enum PyLock {
                 if let sdist = try package.optionalTable("sdist") { hashes += try Self.hashes(sdist) }
                 for wheel in try package.optionalTables("wheels") ?? [] { hashes += try Self.hashes(wheel) }
             }
-            // Only a VCS or archive source may leave the version out (it is then reported as unpinned).
-            if version == nil && url == nil { throw package.fail("version", "missing") }
+            // PEP 751 lets the version out (it is then reported as unpinned).
             inventory.dependencies.append(
                 Dependency(
                     name: name, version: version, marker: marker, url: url, hashes: hashes, location: package.location))
