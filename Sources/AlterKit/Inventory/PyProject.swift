@@ -97,13 +97,13 @@ package enum PyProject {
             for name in groups.values.keys {
                 let normalized = PackageName.normalize(name)
                 if let other = byName[normalized] {
-                    throw groups.fail(name, "duplicate group name (same as \(other.quotedForMessage) once normalised)")
+                    throw groupError(name, "duplicate group name (same as \(other.quotedForMessage) once normalised)")
                 }
                 byName[normalized] = name
             }
             for name in inFileOrder(groups.values.keys, header: header) {
                 guard let entries = groups.values[name]?.array else {
-                    throw groups.fail(name, "expected an array")
+                    throw groupError(name, "expected an array")
                 }
                 // Includes must name existing groups and must not lead back here.
                 try checkIncludes(from: name, groups: groups, byName: byName, chain: [])
@@ -122,16 +122,24 @@ package enum PyProject {
             }
         }
 
+        /// An error about group `name`, at the line of its key.
+        func groupError(_ name: String, _ message: String) -> InventoryError {
+            let header = doc.tableLine("dependency-groups")
+            let line = doc.keyLine(name, afterHeader: header ?? 0) ?? header
+            return .badKey(location: doc.location(line), key: "dependency-groups.\(name)", message: message)
+        }
+
         func checkIncludes(from name: String, groups: LockTable, byName: [String: String], chain: [String])
             throws(InventoryError)
         {
             if chain.contains(name) {
-                throw .includeCycle(chain: (chain.drop { $0 != name } + [name]).map { "dependency-groups.\($0)" })
+                let cycle = (chain.drop { $0 != name } + [name]).joined(separator: " -> ")
+                throw groupError(name, "include-group cycle: \(cycle)")
             }
             for entry in groups.values[name]?.array ?? [] {
                 guard let included = entry.table?["include-group"]?.string else { continue }
                 guard let target = byName[PackageName.normalize(included)] else {
-                    throw groups.fail(name, "includes unknown group \(included.quotedForMessage)")
+                    throw groupError(name, "includes unknown group \(included.quotedForMessage)")
                 }
                 try checkIncludes(from: target, groups: groups, byName: byName, chain: chain + [name])
             }
