@@ -54,7 +54,8 @@ struct TOMLDocument: Sendable {
     /// Parses `text`; a syntax error becomes `InventoryError.invalid` at TOMLKit's line.
     init(text: String, file: String) throws(InventoryError) {
         self.file = file
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the scalar: a Swift Character keeps "\r\n" whole, and TOML counts lines by LF.
+        lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
         do {
             let table = try TOMLTable(string: text)
             root = Self.convert(table)
