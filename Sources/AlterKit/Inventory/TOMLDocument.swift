@@ -57,6 +57,14 @@ struct TOMLDocument: Sendable {
         // Split on the scalar: a Swift Character keeps "\r\n" whole, and TOML counts lines by LF.
         lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
         do {
+            // toml++ must only see structurally valid TOML (see TOMLStructure for why).
+            try TOMLStructure.check(text)
+        } catch {
+            throw .invalid(
+                location: SourceLocation(file: file, line: error.line),
+                message: "not valid TOML: \(error.message) (column \(error.column))")
+        }
+        do {
             let table = try TOMLTable(string: text)
             root = Self.convert(table)
         } catch let error as TOMLParseError {

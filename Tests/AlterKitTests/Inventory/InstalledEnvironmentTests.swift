@@ -32,7 +32,8 @@ import Testing
         try Self.write("\(site1)/~atplotlib-3.0.dist-info/METADATA", Self.metadata("matplotlib", "3.0"))
         try Self.write("\(site1)/noname-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nVersion: 1.0\n")
         // No metadata file at all: reported as skipped.
-        try FileManager.default.createDirectory(atPath: "\(site1)/broken-1.0.dist-info", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: "\(site1)/broken-1.0.dist-info", withIntermediateDirectories: true)
         // A later copy of requests on the path loses; a new name there is found.
         try Self.write("\(site2)/requests-2.0.0.dist-info/METADATA", Self.metadata("requests", "2.0.0"))
         try Self.write("\(site2)/six-1.16.0.dist-info/METADATA", Self.metadata("six", "1.16.0"))
@@ -129,14 +130,17 @@ enum InstalledEnvironmentProbe {
     @Test(.enabled(if: available)) func systemInterpreterMatchesPipList() async throws {
         let expected = try await Self.pipList(Self.python311)
         let (found, _) = try await Self.ours(Self.python311)
-        #expect(found == expected, "only pip: \(expected.subtracting(found).sorted()), only us: \(found.subtracting(expected).sorted())")
+        #expect(
+            found == expected,
+            "only pip: \(expected.subtracting(found).sorted()), only us: \(found.subtracting(expected).sorted())")
         #expect(found.count > 20)
     }
 
     @Test(.enabled(if: available)) func markerEnvironmentMatchesPackaging() async throws {
         let env = try await MarkerEnvironment.query(
             python: Self.python311, runner: PosixProcessRunner(), environment: Self.environment)
-        let script = "import json; from packaging.markers import default_environment; print(json.dumps(default_environment()))"
+        let script =
+            "import json; from packaging.markers import default_environment; print(json.dumps(default_environment()))"
         let result = try await PosixProcessRunner().run(
             Self.python311, ["-c", script], environment: Self.environment, currentDirectory: "/", stdin: nil)
         let expected = try JSONSerialization.jsonObject(with: result.stdout) as? [String: String]
@@ -156,9 +160,12 @@ enum InstalledEnvironmentProbe {
             let bin = dir.appendingPathComponent("bin").path
             try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: bin + "/python", withDestinationPath: Self.python311)
-            #expect(try InstalledEnvironment.defaultInterpreter(environment: ["VIRTUAL_ENV": dir.path]) == bin + "/python")
+            #expect(
+                try InstalledEnvironment.defaultInterpreter(environment: ["VIRTUAL_ENV": dir.path]) == bin + "/python")
             try FileManager.default.createSymbolicLink(atPath: bin + "/python3", withDestinationPath: Self.python311)
-            #expect(try InstalledEnvironment.defaultInterpreter(environment: ["PATH": "/nonexistent:\(bin)"]) == bin + "/python3")
+            #expect(
+                try InstalledEnvironment.defaultInterpreter(environment: ["PATH": "/nonexistent:\(bin)"]) == bin
+                    + "/python3")
         }
     }
 

@@ -59,7 +59,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -110,7 +111,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -137,7 +139,9 @@ import Testing
             ])
         #expect(inventory.dependencies[2].marker == "sys_platform == \"darwin\"")
         #expect(inventory.dependencies[3].extras == ["socks"])
-        #expect(inventory.dependencies[4].url == "git+https://github.com/example/gitdep.git@89abcdef0123456789abcdef0123456789abcdef")
+        #expect(
+            inventory.dependencies[4].url
+                == "git+https://github.com/example/gitdep.git@89abcdef0123456789abcdef0123456789abcdef")
         #expect(inventory.skipped.map(\.dependency.name) == ["localproj"])
     }
 
@@ -148,7 +152,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -176,7 +181,9 @@ import Testing
             ])
         #expect(inventory.dependencies[2].hashes.count == 2)
         #expect(inventory.dependencies[3].marker == "python_version < \"3.11\"")
-        #expect(inventory.dependencies[4].url == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
+        #expect(
+            inventory.dependencies[4].url
+                == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
         #expect(inventory.dependencies[5].url == "https://example.com/tarball-1.0.tar.gz")
         #expect(inventory.skipped.map(\.dependency.name) == ["myproject"])
         #expect(inventory.dependencies.map { $0.location?.line } == [7, 20, 31, 40, 47, 52])
@@ -197,7 +204,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -225,7 +233,9 @@ import Testing
             ])
         #expect(inventory.dependencies.map { $0.location?.line } == [19, 31, 39, 43, 53])
         #expect(inventory.dependencies[0].extras == ["socks"])
-        #expect(inventory.dependencies[3].url == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
+        #expect(
+            inventory.dependencies[3].url
+                == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
         #expect(inventory.skipped.map(\.dependency.name) == ["myproject"])
     }
 
@@ -238,6 +248,7 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
