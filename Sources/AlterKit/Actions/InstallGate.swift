@@ -84,6 +84,14 @@ package struct InstallGate: Sendable {
                 if outcome.excluded.isEmpty {
                     outcome.result = .dryRunFailed
                     outcome.exitCode = dryRun.exitCode
+                    let stderr = String(decoding: dryRun.stderr, as: UTF8.self)
+                    if stderr.contains("no such option: --report") || stderr.contains("no such option: --dry-run") {
+                        diagnostics.emit(
+                            Diagnostic(
+                                .error,
+                                "\(pip.display) is too old for the gate (it needs pip 22.2 or newer for "
+                                    + "--dry-run --report); nothing was installed"))
+                    }
                 } else {
                     let list = outcome.excluded.map { "\($0.name) \($0.version)" }.joined(separator: ", ")
                     diagnostics.emit(

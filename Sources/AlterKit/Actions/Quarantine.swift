@@ -1,4 +1,5 @@
 import Foundation
+import ShimCore
 
 /// Takes a distribution the policy wants quarantined out of the install.
 package protocol QuarantineService: Sendable {
@@ -153,7 +154,7 @@ package struct Quarantine: QuarantineService {
         try FileIO.ensurePrivateDirectory(directory + "/artifact")
         try FileIO.writeAtomically(data, to: record.artifactPath)
         if isWheel {
-            let python = try await targetInterpreter(target.pip)
+            let python = try await targetInterpreter(target)
             try await check(
                 python, ["-m", "venv", "--without-pip", directory], what: "creating the quarantine venv")
             try await installWheel(record, into: directory + "/bin/python", pip: target.pip)
@@ -207,6 +208,22 @@ package struct Quarantine: QuarantineService {
             throw QuarantineError.fetchFailed(url: url, message: "HTTP \(response.status)")
         }
         return response.body
+    }
+
+    /// The interpreter the original install targeted: pip's `--python` when it was given (an interpreter, or a
+    /// venv folder), else the interpreter of pip itself.
+    package func targetInterpreter(_ target: QuarantineTarget) async throws -> String {
+        let tokens = PipOptionParser(options: PipOptions.general).tokenize(target.globalArguments, interspersed: false)
+        if let python = tokens.last(where: { $0.option?.name == "--python" })?.value {
+            for candidate in [python, python + "/bin/python"] where candidate.hasPrefix("/") {
+                var info = stat()
+                if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+                    return candidate
+                }
+            }
+            throw QuarantineError.interpreterNotFound(pip: "--python \(python)")
+        }
+        return try await targetInterpreter(target.pip)
     }
 
     /// The interpreter `pip` installs into: the `-m pip` interpreter itself; else the script's `#!` line when it
