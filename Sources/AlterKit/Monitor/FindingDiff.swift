@@ -37,7 +37,8 @@ package enum FindingDiff {
 
     /// New and resolved findings between `previous` and `current` for one target. Findings of packages in
     /// `failedPackages` are carried over from `previous` (unknown is not resolved). A package whose verdict
-    /// got stricter gets a `verdict` finding in `new`.
+    /// got stricter without a new finding to explain it (a risk score that rose, a policy change) gets a `verdict`
+    /// finding in `new`.
     package static func diff(
         previous: [MonitorFinding], previousVerdicts: [String: Action], current: [MonitorFinding],
         currentVerdicts: [String: Action], failedPackages: Set<String>, target: String
@@ -53,7 +54,9 @@ package enum FindingDiff {
         let resolved = previous.filter {
             currentByKey[$0.key] == nil && !failedPackages.contains(packageKey($0.package, $0.version))
         }
-        for (package, action) in currentVerdicts {
+        // A stricter verdict already explained by a new finding on the same package is not reported twice.
+        let explained = Set(new.map { packageKey($0.package, $0.version) })
+        for (package, action) in currentVerdicts where !explained.contains(package) {
             guard let before = previousVerdicts[package], action > before else { continue }
             let parts = package.split(separator: "@", maxSplits: 1).map(String.init)
             new.append(

@@ -89,7 +89,9 @@ package struct Monitor: Sendable {
             current += diff.kept
             packages += report.results.count
             var errors = report.results.flatMap { result in
-                result.failures.map { "\(result.dependency.normalizedName)==\(result.dependency.version ?? "?"): \($0)" }
+                result.failures.map {
+                    "\(result.dependency.normalizedName)==\(result.dependency.version ?? "?"): \($0)"
+                }
             }
             errors += report.skipped.map { "\($0.dependency.name): not checked: \($0.reason)" }
             let failed = report.results.contains { !$0.failures.isEmpty }
@@ -146,7 +148,8 @@ package struct Monitor: Sendable {
                     try state.delivered(seq: entry.seq)
                 } catch {
                     let message = (error as? any AlterKSError)?.description ?? "\(error)"
-                    diagnostics.warning("report of cycle \(entry.cycle) not delivered, kept for the next cycle: \(message)")
+                    diagnostics.warning(
+                        "report of cycle \(entry.cycle) not delivered, kept for the next cycle: \(message)")
                     try? state.failedDelivery(seq: entry.seq, error: message)
                     remaining += entries.count - index
                     break

@@ -12,7 +12,8 @@ final class FakeAdvisories: @unchecked Sendable {
 
     func add(_ package: String, _ id: String, severity: Severity = .high) {
         lock.lock()
-        byPackage[package, default: []].append(VulnerabilityFinding(id: id, summary: "\(id) in \(package)", severity: severity))
+        byPackage[package, default: []].append(
+            VulnerabilityFinding(id: id, summary: "\(id) in \(package)", severity: severity))
         lock.unlock()
     }
 
@@ -82,9 +83,10 @@ final class WebhookReceiver: @unchecked Sendable {
     func makeMonitor(
         dir: URL, data: FakeAdvisories, receiver: WebhookReceiver?, counter: Counter = Counter()
     ) throws -> Monitor {
-        let state = try MonitorState(path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
+        let state = try MonitorState(
+            path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
         let http = RetryingHTTPClient(
-            base: CurlHTTPClient(environment: [:]), policy: RetryPolicy(maxAttempts: 2, baseDelay: 0, totalBudget: 5),
+            CurlHTTPClient(environment: [:]), policy: RetryPolicy(maxAttempts: 2, baseDelay: 0, totalBudget: 5),
             sleep: { _ in })
         let webhook = try receiver.map {
             try WebhookSender(url: $0.server.url("/hook"), secret: $0.secret, http: http, clock: SystemClock())
@@ -184,7 +186,8 @@ final class WebhookReceiver: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = FakeAdvisories()
         data.add("django", "PYSEC-1")
-        let state = try MonitorState(path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
+        let state = try MonitorState(
+            path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
         let cancelled = Monitor(
             targets: [.file("r.txt")], state: state, scan: { _ in throw CancellationError() },
             jsonOutput: dir.appendingPathComponent("monitor.jsonl").path, webhook: nil, clock: SystemClock(),
@@ -223,7 +226,8 @@ final class WebhookReceiver: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = FakeAdvisories()
         data.add("django", "PYSEC-1")
-        let state = try MonitorState(path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
+        let state = try MonitorState(
+            path: dir.appendingPathComponent("state.sqlite").path, diagnostics: NullDiagnostics())
         var version = "3.2.0"
         let first = Monitor(
             targets: [.file("r.txt")], state: state, scan: { [version] _ in data.report(for: [("django", version)]) },
@@ -280,5 +284,23 @@ final class Counter: @unchecked Sendable {
         defer { lock.unlock() }
         value += 1
         return value
+    }
+}
+
+@Suite struct FindingDiffTests {
+    @Test func verdictThatGotWorseWithoutNewFindingIsNew() {
+        let diff = FindingDiff.diff(
+            previous: [], previousVerdicts: ["x@1": .allow], current: [], currentVerdicts: ["x@1": .quarantine],
+            failedPackages: [], target: "t")
+        #expect(diff.new.map(\.kind) == ["verdict"])
+        #expect(diff.new.first?.previousAction == .allow)
+        #expect(diff.new.first?.action == .quarantine)
+    }
+
+    @Test func verdictThatImprovedIsNotNew() {
+        let diff = FindingDiff.diff(
+            previous: [], previousVerdicts: ["x@1": .block], current: [], currentVerdicts: ["x@1": .alert],
+            failedPackages: [], target: "t")
+        #expect(diff.new.isEmpty)
     }
 }
