@@ -10,6 +10,12 @@ package protocol OutputStream: Sendable {
     func write(_ text: String)
     /// Whether this stream is a terminal (colour and progress only then).
     var isTerminal: Bool { get }
+    /// The terminal's width in columns, when this stream is a terminal that reports one.
+    var terminalColumns: Int? { get }
+}
+
+extension OutputStream {
+    package var terminalColumns: Int? { nil }
 }
 
 /// A file descriptor (stdout, stderr).
@@ -31,6 +37,11 @@ package struct FileDescriptorStream: OutputStream {
         }
     }
     package var isTerminal: Bool { isatty(fd) == 1 }
+    package var terminalColumns: Int? {
+        var size = winsize()
+        guard isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 }
 
 /// Collects output in memory (tests).

@@ -29,8 +29,10 @@ final class SleepRecorder: @unchecked Sendable {
     func retrying(_ policy: RetryPolicy, _ recorder: SleepRecorder, clock: any WallClock = SystemClock())
         -> RetryingHTTPClient
     {
-        // random returns the cap, so backoffs are deterministic: base · 2^(n-1).
-        RetryingHTTPClient(curl, policy: policy, clock: clock, sleep: recorder.sleep, random: { $0 })
+        // random returns the cap, so backoffs are deterministic: base · 2^(n-1); attempts cost no budget time, so a
+        // slow machine cannot change which retries happen.
+        RetryingHTTPClient(
+            curl, policy: policy, clock: clock, sleep: recorder.sleep, random: { $0 }, elapsed: { 0 })
     }
 
     @Test func retriesServerErrorsThenSucceeds() async throws {

@@ -1,0 +1,227 @@
+import Foundation
+
+/// A verdict with what a person should also be told about how it was reached.
+package struct PolicyDecision: Sendable, Hashable {
+    package var verdict: Verdict
+    /// Ignores that applied or expired, factors that could not be computed: one line each.
+    package var notes: [String]
+    /// When this decision may change by the clock alone (the earliest expiry of an ignore that applied); a cached
+    /// verdict must not be served after it.
+    package var validUntil: Date?
+    /// The package is on the allowlist (and not on the blocklist): heuristics are not run for it.
+    package var allowlisted: Bool
+
+    package init(verdict: Verdict, notes: [String] = [], validUntil: Date? = nil, allowlisted: Bool = false) {
+        self.verdict = verdict
+        self.notes = notes
+        self.validUntil = validUntil
+        self.allowlisted = allowlisted
+    }
+}
+
+/// Findings + configuration + now → one verdict per package. A pure function: no I/O, no clock of its own.
+///
+/// Order of precedence, every reason kept and the strictest winning:
+/// 1. `blocklist` → BLOCK whatever else is true (an entry with a specifier also blocks a package whose version is not
+///    pinned, since it may resolve to a blocked version).
+/// 2. `allowlist` → ALLOW: vulnerabilities and failures are still reported, each marked allowed by the list, and the
+///    caller skips the heuristics (`PolicyEngine.skipsHeuristics`).
+/// 3. Each vulnerability → `severity_actions` (a `MAL-*` record → `malicious_action`), unless an `ignore` names it and
+///    has not expired; an expired ignore stops applying and says so.
+/// 4. Risk composite ≥ `risk_threshold` → `risk_action` for the mode, naming each factor over its bar. A `code` or
+///    `dependency_confusion` factor at 1.0 (critical) calls for the risk action on its own.
+/// 5. Each source failure → `on_source_error` (BLOCK unless the policy explicitly says ALERT). Never a silent ALLOW.
+package enum PolicyEngine {
+    /// A factor at or above this score is named in a risk reason.
+    package static let factorBar = 0.5
+    /// Factors that call for the risk action on their own when critical (score 1.0).
+    package static let decisiveFactors: Set<String> = ["code", "dependency_confusion"]
+
+    /// Whether heuristics should be skipped for `dependency` (it is allowlisted and not blocklisted).
+    package static func skipsHeuristics(_ dependency: Dependency, config: Configuration) -> Bool {
+        listMatch(config.blocklist, dependency) == nil && allowlistMatch(config, dependency) != nil
+    }
+
+    /// Decides one package.
+    package static func decide(
+        dependency: Dependency, vulnerabilities: [VulnerabilityFinding], risk: RiskAssessment?,
+        failures: [SourceFailure], config: Configuration, mode: PolicyMode, now: Date
+    ) -> PolicyDecision {
+        var reasons: [Reason] = []
+        var notes: [String] = []
+        var validUntil: Date? = nil
+
+        let blocked = listMatch(config.blocklist, dependency)
+        if let (entry, match) = blocked {
+            let message =
+                match == .matches
+                ? "on the blocklist (\(entry))"
+                : "on the blocklist (\(entry)); the version is not pinned, so it may resolve to a blocked one"
+            reasons.append(Reason(kind: .blocklist, action: .block, message: message, subject: entry.description))
+        }
+        let allowEntry = blocked == nil ? allowlistMatch(config, dependency) : nil
+        let allowlisted = allowEntry != nil
+        if let entry = allowEntry {
+            reasons.append(
+                Reason(
+                    kind: .allowlist, action: .allow,
+                    message: "on the allowlist (\(entry)): allowed, heuristics not run", subject: entry.description))
+        }
+
+        for finding in vulnerabilities.sorted(by: { $0.id < $1.id }) {
+            let rules = config.ignores.filter { $0.covers(finding, packageName: dependency.normalizedName) }
+            if let active = rules.filter({ now < $0.expires }).max(by: { $0.expires < $1.expires }) {
+                reasons.append(
+                    Reason(
+                        kind: .ignored, action: .allow,
+                        message: "\(finding.id) ignored until \(active.untilText): \(active.reason)",
+                        subject: finding.id))
+                notes.append(
+                    "\(dependency.normalizedName): \(finding.id) ignored until \(active.untilText) (\(active.reason))")
+                validUntil = min(validUntil ?? active.expires, active.expires)
+                continue
+            }
+            var reason = vulnerabilityReason(finding, config: config)
+            if let expired = rules.max(by: { $0.expires < $1.expires }) {
+                reason.message += "; its ignore expired after \(expired.untilText) and no longer applies"
+                notes.append(
+                    "\(dependency.normalizedName): the ignore of \(finding.id) expired after \(expired.untilText) "
+                        + "(\(expired.reason)); it applies again")
+            }
+            if allowlisted {
+                reason.action = .allow
+                reason.message += " — allowed by the allowlist"
+            }
+            reasons.append(reason)
+        }
+
+        if let risk, !allowlisted {
+            reasons.append(contentsOf: riskReasons(risk, config: config, mode: mode))
+            let unknown = risk.unknownFactors.filter { config.weight(for: $0) > 0 }
+            if !unknown.isEmpty {
+                notes.append(
+                    "\(dependency.normalizedName): risk factors not computed (left out of the score): "
+                        + unknown.joined(separator: ", "))
+            }
+        }
+
+        for failure in failures.sorted(by: { ($0.source, $0.message) < ($1.source, $1.message) }) {
+            let action = allowlisted ? Action.allow : config.onSourceError
+            var message = "\(failure.source) could not answer (\(failure.message)): not checked"
+            message +=
+                allowlisted ? " — allowed by the allowlist" : ", on_source_error = \(config.onSourceError.rawValue)"
+            reasons.append(Reason(kind: .sourceFailure, action: action, message: message, subject: failure.source))
+        }
+
+        return PolicyDecision(
+            verdict: Verdict(reasons: strictestFirst(reasons)), notes: notes, validUntil: validUntil,
+            allowlisted: allowlisted)
+    }
+
+    /// The reason one (non-ignored) vulnerability gives.
+    static func vulnerabilityReason(_ finding: VulnerabilityFinding, config: Configuration) -> Reason {
+        var detail: [String] = []
+        if finding.isMalicious {
+            detail.append("known malicious package")
+        } else {
+            var severity = finding.severity.rawValue
+            if let score = finding.score { severity += " \(formatScore(score))" }
+            detail.append(severity)
+        }
+        var message = "\(finding.id) (\(detail.joined(separator: ", ")))"
+        if let summary = finding.summary?.trimmingCharacters(in: .whitespacesAndNewlines), !summary.isEmpty {
+            message += ": " + Self.firstLine(summary)
+        }
+        if let fix = finding.nearestFix {
+            message += "; fixed in \(fix)"
+        } else if !finding.isMalicious {
+            message += "; no fixed version"
+        }
+        if finding.isMalicious {
+            return Reason(kind: .malicious, action: config.maliciousAction, message: message, subject: finding.id)
+        }
+        return Reason(
+            kind: .vulnerability, action: config.action(for: finding.severity), message: message, subject: finding.id)
+    }
+
+    /// Reasons from a risk assessment: one for the composite at or above the threshold naming every factor over its
+    /// bar, one per such factor, and one per decisive factor at 1.0 whatever the composite.
+    static func riskReasons(_ risk: RiskAssessment, config: Configuration, mode: PolicyMode) -> [Reason] {
+        let action = config.riskAction(for: mode)
+        let weighted = risk.factors.filter { config.weight(for: $0.name) > 0 }
+        let overBar = weighted.filter { ($0.score ?? 0) >= factorBar }
+            .sorted { ($0.score ?? 0, $1.name) > ($1.score ?? 0, $0.name) }
+        var reasons: [Reason] = []
+        if let composite = risk.composite, composite >= config.riskThreshold {
+            let named =
+                overBar.isEmpty
+                ? "" : ": " + overBar.map { "\($0.name) \(formatScore($0.score ?? 0))" }.joined(separator: ", ")
+            reasons.append(
+                Reason(
+                    kind: .risk, action: action,
+                    message: "risk \(formatScore(composite))/100 at or above the threshold "
+                        + "\(formatScore(config.riskThreshold))\(named)",
+                    subject: "risk"))
+            for factor in overBar {
+                reasons.append(factorReason(factor, action: action))
+            }
+        } else {
+            for factor in overBar where decisiveFactors.contains(factor.name) && (factor.score ?? 0) >= 1.0 {
+                var reason = factorReason(factor, action: action)
+                reason.message += " (critical: acts on its own)"
+                reasons.append(reason)
+            }
+        }
+        return reasons
+    }
+
+    private static func factorReason(_ factor: RiskFactor, action: Action) -> Reason {
+        Reason(
+            kind: factor.name == "code" ? .code : .risk, action: action,
+            message: "\(factor.name) \(formatScore(factor.score ?? 0)): \(firstLine(factor.reason))",
+            subject: factor.name)
+    }
+
+    /// The first matching blocklist entry (exact version matches preferred over unpinned ones).
+    static func listMatch(_ list: [PackageListEntry], _ dependency: Dependency) -> (
+        PackageListEntry, PackageListEntry.Match
+    )? {
+        var unknown: PackageListEntry? = nil
+        for entry in list {
+            switch entry.match(name: dependency.normalizedName, version: dependency.version) {
+            case .matches: return (entry, .matches)
+            case .versionUnknown: unknown = unknown ?? entry
+            case .noMatch: continue
+            }
+        }
+        return unknown.map { ($0, .versionUnknown) }
+    }
+
+    /// The allowlist entry covering `dependency`. An entry with a specifier never covers an unpinned package.
+    static func allowlistMatch(_ config: Configuration, _ dependency: Dependency) -> PackageListEntry? {
+        config.allowlist.first {
+            $0.match(name: dependency.normalizedName, version: dependency.version) == .matches
+        }
+    }
+
+    /// Stable sort, strictest action first; equal actions keep the order they were found in.
+    private static func strictestFirst(_ reasons: [Reason]) -> [Reason] {
+        reasons.enumerated().sorted { a, b in
+            a.element.action != b.element.action ? a.element.action > b.element.action : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    /// `7.5`, `60`, `0.9`: at most two decimals, no trailing zeros.
+    static func formatScore(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        var text = String(format: "%.2f", rounded)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+
+    private static func firstLine(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+        return line.trimmingCharacters(in: .whitespaces)
+    }
+}
