@@ -41,11 +41,9 @@ public struct Specifier: Sendable, Hashable, CustomStringConvertible {
         let op: Operator
         if scalars.starts(with: "===".unicodeScalars) {
             op = .arbitrary
-        } else if let operatorScalars = [
-            Operator.compatible, .equal, .notEqual, .lessThanOrEqual, .greaterThanOrEqual,
-            .lessThan, .greaterThan,
-        ].first(where: { scalars.starts(with: $0.rawValue.unicodeScalars) }) {
-            op = operatorScalars
+        } else if let twoOrOne = Operator.allCases.first(where: { scalars.starts(with: $0.rawValue.unicodeScalars) }) {
+            // `allCases` lists the two-character operators before `<` and `>`.
+            op = twoOrOne
         } else {
             throw invalid("a specifier starts with one of ~= == != <= >= < > ===")
         }
@@ -126,17 +124,12 @@ public struct Specifier: Sendable, Hashable, CustomStringConvertible {
     /// `Specifier.contains(version, prereleases)`. With `nil`, `packaging` 26 accepts a matching pre-release
     /// (there is no other version to prefer); `false` refuses every pre-release.
     public func contains(_ version: Version, prereleases: Bool? = nil) -> Bool {
-        if prereleases == false && version.isPrerelease { return false }
-        return matches(version, text: version.description)
+        SpecifierSet([self]).contains(version, prereleases: prereleases)
     }
 
     /// As above for a version string. An invalid version string matches only `===` with the same text.
     public func contains(_ version: String, prereleases: Bool? = nil) -> Bool {
-        guard let parsed = try? Version(version) else {
-            return self.operator == .arbitrary && arbitraryMatches(version)
-        }
-        if prereleases == false && parsed.isPrerelease { return false }
-        return matches(parsed, text: version)
+        SpecifierSet([self]).contains(version, prereleases: prereleases)
     }
 
     func arbitraryMatches(_ text: String) -> Bool { text.lowercased() == version.lowercased() }
