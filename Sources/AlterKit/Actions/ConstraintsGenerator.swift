@@ -29,8 +29,8 @@ package struct ConstraintLine: Sendable, Hashable {
 ///
 /// Per package, over the versions the advisory data knows (every `versions` entry and range bound of the package's
 /// records, plus any releases the caller adds):
-/// - `>=X` when every known version below X is affected (X the first known unaffected version), or `>X` when every
-///   known version up to X is affected and nothing above X is;
+/// - `>=X` when every version below X is affected: a range starts at "0" and every known version below X is
+///   affected (X the first known unaffected version); `>X` when that holds up to the last known version X;
 /// - `<Y` when every version from Y up is affected (a range with no fix);
 /// - `!=v` for every other affected version (islands: an OR of ranges is not expressible as one specifier set);
 /// - `<0` when every version is affected (nothing may be installed).
@@ -93,22 +93,25 @@ package enum ConstraintsGenerator {
                 if ceiling.map({ v < $0 }) ?? true { ceiling = v }
             }
         }
-        // The known versions below the open range; the first unaffected one is the floor (`>=`). When every one of
-        // them is affected: nothing known is safe if the range above is open, else the floor is `>` the last one.
-        // Bounds must be public versions: `>=`, `>` and `<` take no local segment.
+        // The known versions below the open range. When the affected set starts at the very bottom (a range from
+        // "0"), the first unaffected one is the floor (`>=`); when every one of them is affected, nothing known is
+        // safe if the range above is open, else the floor is `>` the last one. Without such a range, versions below
+        // the first affected one may be safe: only `!=` then. Bounds take no local segment.
         let below = known.filter { version in ceiling.map { version < $0 } ?? true }
+        let anchored = affected.intervals.contains { $0.lower == .minimum }
         let prefixEnd = below.firstIndex { !affected.contains($0) } ?? below.endIndex
         var floor: String? = nil
         var firstKept = below.startIndex
-        if prefixEnd == below.endIndex, !below.isEmpty {
+        if anchored, prefixEnd == below.endIndex, let last = below.last {
             if ceiling != nil {
                 return ConstraintLine(name: normalized, specifier: "<0", ids: ids, note: note ?? "every known version")
             }
-            if let last = below.last, last.publicVersion == last {
+            if last.publicVersion == last {
                 floor = ">\(last)"
                 firstKept = below.endIndex
             }
-        } else if prefixEnd > below.startIndex, below[prefixEnd].publicVersion == below[prefixEnd] {
+        } else if anchored, prefixEnd < below.endIndex, below[prefixEnd].publicVersion == below[prefixEnd] {
+            // Every range bound is a known version, so the range from "0" reaches at least the first unaffected one.
             floor = ">=\(below[prefixEnd])"
             firstKept = prefixEnd
         }

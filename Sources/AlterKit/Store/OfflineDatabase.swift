@@ -135,6 +135,15 @@ package final class OfflineDatabase: Sendable {
             imported: records.count, malformed: malformed, otherEcosystems: otherEcosystems, newestModified: newest)
     }
 
+    /// Imports `path`: a folder of OSV JSON files, or an OSV zip.
+    package func importPath(_ path: String) throws -> ImportSummary {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw AdvisoryError.unreadableImport(path: path, message: "no such file or folder")
+        }
+        return isDirectory.boolValue ? try importFolder(path) : try importZip(path)
+    }
+
     /// Imports a folder of OSV JSON files (recursively, `*.json`), replacing the database's content.
     package func importFolder(_ folder: String) throws -> ImportSummary {
         let root = URL(fileURLWithPath: folder)
@@ -160,6 +169,11 @@ package final class OfflineDatabase: Sendable {
     package func importZip(_ path: String, source: String? = nil) throws -> ImportSummary {
         // Waits for the shared ZipArchive.
         throw AdvisoryError.unreadableImport(path: path, message: "zip import is not built yet")
+    }
+
+    /// Imports an OSV zip held in memory (a download); `name` (its URL) is recorded as the source.
+    package func importZipData(_ data: Data, name: String) throws -> ImportSummary {
+        throw AdvisoryError.unreadableImport(path: name, message: "zip import is not built yet")
     }
 
     /// The largest single OSV record accepted (the biggest real ones are well under 1 MB).
