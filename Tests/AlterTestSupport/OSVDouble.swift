@@ -128,7 +128,9 @@ public final class OSVDouble: @unchecked Sendable {
             var body: [String: Any] = [:]
             if !page.isEmpty {
                 body["vulns"] = page.compactMap { record in
-                    lock.withLock { recordsByID[record.id]?.json }.flatMap { try? JSONSerialization.jsonObject(with: $0) }
+                    lock.withLock { recordsByID[record.id]?.json }.flatMap {
+                        try? JSONSerialization.jsonObject(with: $0)
+                    }
                 }
             }
             if let next { body["next_page_token"] = next }
@@ -161,7 +163,8 @@ public final class OSVDouble: @unchecked Sendable {
     }
 
     private static func json(_ object: [String: Any]) -> ServerResponse {
-        ServerResponse.json(data: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+        ServerResponse.json(
+            data: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
     }
 
     private static func error(_ status: Int, _ message: String) -> ServerResponse {

@@ -25,7 +25,9 @@ struct MonitorCommand: AsyncParsableCommand {
     @Option(name: .customLong("python"), help: "An interpreter whose environment to watch (repeatable).")
     var pythons: [String] = []
 
-    @Option(name: [.customShort("r"), .customLong("requirement")], help: "A requirements or lock file to watch (repeatable).")
+    @Option(
+        name: [.customShort("r"), .customLong("requirement")],
+        help: "A requirements or lock file to watch (repeatable).")
     var files: [String] = []
 
     @Flag(help: "Run one cycle and exit (for cron).")
@@ -54,9 +56,11 @@ struct MonitorCommand: AsyncParsableCommand {
     func run() async throws {
         let setup = try CommandSetup(global: global)
         let console = setup.console
-        var targets = pythons.map { MonitorTarget.python(setup.absolute($0)) } + files.map {
-            MonitorTarget.file(setup.absolute($0))
-        }
+        var targets =
+            pythons.map { MonitorTarget.python(setup.absolute($0)) }
+            + files.map {
+                MonitorTarget.file(setup.absolute($0))
+            }
         if targets.isEmpty {
             guard let venv = console.context.environment["VIRTUAL_ENV"], !venv.isEmpty else {
                 throw MonitorError.noTargets
@@ -64,8 +68,12 @@ struct MonitorCommand: AsyncParsableCommand {
             targets = [.python(venv + "/bin/python")]
         }
         if updateDB {
-            let summary = try await DatabaseUpdater(setup: setup).update()
-            if !global.quiet { console.err("alterks: \(summary)") }
+            let settings = VulnerabilitySourceSettings(configuration: setup.configuration, paths: setup.paths)
+            let database = try OfflineDatabase(
+                path: settings.offlineDatabasePath, clock: setup.services.clock, diagnostics: console)
+            let summary = try await OfflineDatabaseUpdater(http: setup.builder.http)
+                .update(database, from: setup.configuration.osvDatabaseURL)
+            console.info("offline database updated: \(summary.imported) records")
         }
         let stateDirectory = stateDir.map(setup.absolute) ?? setup.paths.stateDir
         try FileIO.ensurePrivateDirectory(stateDirectory)
@@ -112,7 +120,8 @@ struct MonitorCommand: AsyncParsableCommand {
         if outcome.undelivered > 0 { line += ", \(outcome.undelivered) report(s) awaiting delivery" }
         console.out(line)
         for finding in report.new {
-            console.out("  new: \(finding.package) \(finding.version) \(finding.kind) \(finding.id) → \(finding.action)")
+            console.out(
+                "  new: \(finding.package) \(finding.version) \(finding.kind) \(finding.id) → \(finding.action)")
         }
         for finding in report.resolved {
             console.out("  resolved: \(finding.package) \(finding.version) \(finding.id)")

@@ -32,7 +32,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Write the report to this file (0600) instead of stdout.")
     var output: String?
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when any verdict is at least this: block (default), quarantine or alert.")
+    @Option(
+        name: .customLong("fail-on"),
+        help: "Exit 1 when any verdict is at least this: block (default), quarantine or alert.")
     var failOn: Action?
 
     @Flag(name: .customLong("no-heuristics"), help: "Vulnerabilities only: skip the heuristic risk engine.")

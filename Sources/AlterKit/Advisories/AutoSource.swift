@@ -38,7 +38,8 @@ package struct AutoSource: VulnerabilitySource {
         let reason = failed.first?.1.message ?? "unreachable"
         let date = offline.sourceInfo.dataDate.map { " of \(Self.day($0))" } ?? ""
         let scope = recovered == packages.count || recovered == Set(packages).count ? "" : " for \(recovered) packages"
-        let note = "\(answer.sourceInfo.name) API unreachable (\(reason)); answered\(scope) from the offline database\(date)"
+        let note =
+            "\(answer.sourceInfo.name) API unreachable (\(reason)); answered\(scope) from the offline database\(date)"
         answer.sourceInfo =
             recovered == Set(packages).count
             ? SourceInfo(

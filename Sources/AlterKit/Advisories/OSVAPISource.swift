@@ -74,11 +74,14 @@ package struct OSVAPISource: VulnerabilitySource {
 
         // 3. Findings per package.
         for query in queries {
-            switch listed[query] ?? .failure(SourceFailure(source: Self.sourceName, message: "no answer for \(query)")) {
+            switch listed[query] ?? .failure(SourceFailure(source: Self.sourceName, message: "no answer for \(query)"))
+            {
             case .failure(let failure):
                 results[query] = .failure(failure)
             case .success(let keys):
-                if let failed = keys.sorted().first(where: { fetchFailures[$0] != nil }), let why = fetchFailures[failed] {
+                if let failed = keys.sorted().first(where: { fetchFailures[$0] != nil }),
+                    let why = fetchFailures[failed]
+                {
                     results[query] = .failure(why)
                     continue
                 }
@@ -183,7 +186,8 @@ package struct OSVAPISource: VulnerabilitySource {
         let url = "\(base)/v1/querybatch"
         let request = BatchRequest(
             queries: chunk.map { query, token in
-                .init(package: .init(name: query.name, ecosystem: OSVMatcher.ecosystem), version: query.version,
+                .init(
+                    package: .init(name: query.name, ecosystem: OSVMatcher.ecosystem), version: query.version,
                     pageToken: token)
             })
         do {

@@ -87,7 +87,11 @@ package struct OSVMatcher: Sendable {
             let prepared = PreparedAffected(entry)
             for range in prepared.ranges { set.intervals += range.intervals() }
             for listed in prepared.versions {
-                if let version = listed.parsed { set.points.append(version) } else { set.unparseable.append(listed.raw) }
+                if let version = listed.parsed {
+                    set.points.append(version)
+                } else {
+                    set.unparseable.append(listed.raw)
+                }
             }
         }
         return set

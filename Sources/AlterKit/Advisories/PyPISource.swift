@@ -26,7 +26,8 @@ package struct PyPISource: VulnerabilitySource {
     let clock: any WallClock
 
     package init(
-        configuration: Configuration = Configuration(), http: any HTTPClient, builder: FindingBuilder = FindingBuilder(),
+        configuration: Configuration = Configuration(), http: any HTTPClient,
+        builder: FindingBuilder = FindingBuilder(),
         clock: any WallClock
     ) {
         self.configuration = configuration
@@ -72,8 +73,10 @@ package struct PyPISource: VulnerabilitySource {
                 fingerprints[query] = AdvisoryFingerprint.digest(
                     [Self.sourceName]
                         + entries.map { entry in
-                            [entry.id, entry.withdrawn ?? "", (entry.aliases ?? []).sorted().joined(separator: ","),
-                                (entry.fixedIn ?? []).joined(separator: ",")].joined(separator: "|")
+                            [
+                                entry.id, entry.withdrawn ?? "", (entry.aliases ?? []).sorted().joined(separator: ","),
+                                (entry.fixedIn ?? []).joined(separator: ","),
+                            ].joined(separator: "|")
                         }.sorted())
             }
         }
@@ -84,7 +87,8 @@ package struct PyPISource: VulnerabilitySource {
     }
 
     private func fetch(_ query: PackageQuery) async -> Result<[Entry], SourceFailure> {
-        let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+        let base =
+            configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
         guard PackageName.isValid(query.name), Self.isSafeVersion(query.version) else {
             return .failure(SourceFailure(source: Self.sourceName, message: "cannot ask PyPI about \(query)"))
         }
@@ -132,7 +136,8 @@ package struct PyPISource: VulnerabilitySource {
     static func isSafeVersion(_ version: String) -> Bool {
         !version.isEmpty && version.count <= 100 && !version.hasPrefix(".")
             && version.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-+!".unicodeScalars.contains(scalar))
+                scalar.isASCII
+                    && (CharacterSet.alphanumerics.contains(scalar) || "._-+!".unicodeScalars.contains(scalar))
             }
     }
 }

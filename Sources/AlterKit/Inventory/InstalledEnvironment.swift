@@ -113,8 +113,9 @@ package enum InstalledEnvironment {
                 let link = (location as NSString).appendingPathComponent(child)
                 guard let data = try? FileIO.read(link, limit: 1 << 16) else { continue }
                 let text = String(decoding: data, as: UTF8.self)
-                guard let first = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
-                    .first(where: { !$0.isEmpty })
+                guard
+                    let first = text.split(whereSeparator: \.isNewline).map({ $0.trimmingCharacters(in: .whitespaces) })
+                        .first(where: { !$0.isEmpty })
                 else { continue }
                 let target = first.hasPrefix("/") ? first : (location as NSString).appendingPathComponent(first)
                 find(in: target)
@@ -147,7 +148,8 @@ package enum InstalledEnvironment {
                 canonical = PackageName.normalize(String(stem.split(separator: "-", maxSplits: 1).first ?? ""))
             }
             guard PackageName.isValid(canonical) else {
-                diagnostics.warning("\(info): invalid distribution name \(canonical.quotedForMessage); ignored (as pip does)")
+                diagnostics.warning(
+                    "\(info): invalid distribution name \(canonical.quotedForMessage); ignored (as pip does)")
                 return
             }
             guard !excluded.contains(canonical) else { return }
@@ -176,7 +178,10 @@ package enum InstalledEnvironment {
     static func readMetadata(_ info: String) -> Headers? {
         let candidates =
             isDirectory(info)
-            ? [(info as NSString).appendingPathComponent("METADATA"), (info as NSString).appendingPathComponent("PKG-INFO")]
+            ? [
+                (info as NSString).appendingPathComponent("METADATA"),
+                (info as NSString).appendingPathComponent("PKG-INFO"),
+            ]
             : [info]
         for candidate in candidates {
             if let prefix = readPrefix(candidate, limit: 1 << 18), !prefix.isEmpty {

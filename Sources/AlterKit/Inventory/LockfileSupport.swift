@@ -56,8 +56,11 @@ struct LockTable {
         guard let array = value.array else { throw fail(key, "expected an array, found \(value.typeName)") }
         var out: [LockTable] = []
         for (i, element) in array.enumerated() {
-            guard let t = element.table else { throw fail("\(key)[\(i)]", "expected a table, found \(element.typeName)") }
-            out.append(LockTable(values: t, path: path.isEmpty ? "\(key)[\(i)]" : "\(path).\(key)[\(i)]", location: location))
+            guard let t = element.table else {
+                throw fail("\(key)[\(i)]", "expected a table, found \(element.typeName)")
+            }
+            out.append(
+                LockTable(values: t, path: path.isEmpty ? "\(key)[\(i)]" : "\(path).\(key)[\(i)]", location: location))
         }
         return out
     }
@@ -67,7 +70,9 @@ struct LockTable {
         guard let array = value.array else { throw fail(key, "expected an array, found \(value.typeName)") }
         var out: [String] = []
         for (i, element) in array.enumerated() {
-            guard let s = element.string else { throw fail("\(key)[\(i)]", "expected a string, found \(element.typeName)") }
+            guard let s = element.string else {
+                throw fail("\(key)[\(i)]", "expected a string, found \(element.typeName)")
+            }
             out.append(s)
         }
         return out
@@ -110,7 +115,8 @@ extension TOMLDocument {
         }
         guard let array = value.array else {
             throw InventoryError.badKey(
-                location: location(tableLine(key)), key: key, message: "expected an array of tables, found \(value.typeName)")
+                location: location(tableLine(key)), key: key,
+                message: "expected an array of tables, found \(value.typeName)")
         }
         let headers = arrayTableLines(key)
         var tables: [LockTable] = []
@@ -119,7 +125,8 @@ extension TOMLDocument {
             let line = header.flatMap { keyLine("name", afterHeader: $0) } ?? header
             guard let t = element.table else {
                 throw InventoryError.badKey(
-                    location: location(line), key: "\(key)[\(i)]", message: "expected a table, found \(element.typeName)")
+                    location: location(line), key: "\(key)[\(i)]",
+                    message: "expected a table, found \(element.typeName)")
             }
             tables.append(LockTable(values: t, path: "\(key)[\(i)]", location: location(line)))
         }

@@ -54,7 +54,8 @@ package enum PipfileLock {
                 func strings(_ field: String) throws(InventoryError) -> [String] {
                     guard let v = entry[field] else { return [] }
                     guard let a = v as? [String] else {
-                        throw .badKey(location: location, key: "\(key).\(field)", message: "expected an array of strings")
+                        throw .badKey(
+                            location: location, key: "\(key).\(field)", message: "expected an array of strings")
                     }
                     return a
                 }

@@ -28,7 +28,8 @@ package enum PoetryLock {
                     let develop = try package.optionalBool("develop") ?? false
                     inventory.skipped.append(
                         localProjectSkip(
-                            name: name, version: version, path: sourceURL, location: package.location, editable: develop))
+                            name: name, version: version, path: sourceURL, location: package.location, editable: develop
+                        ))
                     continue
                 case "url", "file":
                     url = sourceURL

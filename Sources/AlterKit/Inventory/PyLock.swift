@@ -4,10 +4,12 @@
 package enum PyLock {
     package static func parse(text: String, path: String) throws(InventoryError) -> Inventory {
         let doc = try TOMLDocument(text: text, file: path)
-        let root = LockTable(values: doc.root, path: "", location: doc.location(doc.keyLine("lock-version", afterHeader: 0)))
+        let root = LockTable(
+            values: doc.root, path: "", location: doc.location(doc.keyLine("lock-version", afterHeader: 0)))
         let lockVersion = try root.string("lock-version")
         guard lockVersion.split(separator: ".").first == "1" else {
-            throw root.fail("lock-version", "unsupported lock version \(lockVersion.quotedForMessage) (1.x is supported)")
+            throw root.fail(
+                "lock-version", "unsupported lock version \(lockVersion.quotedForMessage) (1.x is supported)")
         }
         var inventory = Inventory(sources: [path])
         for package in try doc.packageTables("packages", required: true) {

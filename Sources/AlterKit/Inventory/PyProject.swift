@@ -52,7 +52,8 @@ package enum PyProject {
                 let location = doc.location(line ?? sectionLine)
                 do {
                     let requirement = try Requirement(string)
-                    inventory.dependencies.append(Dependency(requirement: requirement, location: location, direct: direct))
+                    inventory.dependencies.append(
+                        Dependency(requirement: requirement, location: location, direct: direct))
                 } catch {
                     throw .badKey(location: location, key: "\(key)[\(i)]", message: error.description)
                 }

@@ -119,7 +119,8 @@ enum RequirementLine {
 
     private static func extrasList(_ extras: String?, location: SourceLocation) throws(InventoryError) -> [String] {
         guard let extras else { return [] }
-        return Dependency.normalizedExtras(try requirement("placeholder" + extras.lowercased(), location: location).extras)
+        return Dependency.normalizedExtras(
+            try requirement("placeholder" + extras.lowercased(), location: location).extras)
     }
 
     private static func validName(_ name: String, in link: String, location: SourceLocation) throws(InventoryError)
@@ -203,7 +204,8 @@ enum RequirementLine {
         let (withoutExtras, extrasText) = stripExtras(text)
         let scheme = scheme(withoutExtras)
         let isLocal =
-            scheme == nil || (looksLikePath(withoutExtras) && !isURL(withoutExtras) && scheme != "git"
+            scheme == nil
+            || (looksLikePath(withoutExtras) && !isURL(withoutExtras) && scheme != "git"
                 && scheme != "hg" && scheme != "svn" && scheme != "bzr")
         if isLocal || scheme == "file" {
             let extras = try extrasList(extrasText, location: location)

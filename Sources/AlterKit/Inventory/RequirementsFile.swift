@@ -214,7 +214,8 @@ package enum RequirementsFile {
                         constraint: constraint)
                 } else {
                     if !hashes.isEmpty {
-                        context.diagnostics.warning("\(location): --hash without a requirement is ignored (as pip does)")
+                        context.diagnostics.warning(
+                            "\(location): --hash without a requirement is ignored (as pip does)")
                     }
                     try include(options, from: file, location: location, chain: fullChain)
                     for option in options where Self.carried.contains(option.name) {
@@ -262,7 +263,8 @@ package enum RequirementsFile {
             let scheme = target.split(separator: ":", maxSplits: 1).first.map { $0.lowercased() }
             if target.contains(":"), let scheme, ["http", "https"].contains(scheme) {
                 throw .invalid(
-                    location: location, message: "remote requirements file \(target) is not supported; download it first")
+                    location: location,
+                    message: "remote requirements file \(target) is not supported; download it first")
             }
             if target.lowercased().hasPrefix("file:") {
                 guard let url = URL(string: target), url.isFileURL else {
@@ -290,7 +292,8 @@ package enum RequirementsFile {
                 guard let colon = value.firstIndex(of: ":") else {
                     throw .invalid(
                         location: location,
-                        message: "arguments to --hash must be a hash name followed by a value, like --hash=sha256:abcde…"
+                        message:
+                            "arguments to --hash must be a hash name followed by a value, like --hash=sha256:abcde…"
                     )
                 }
                 let algorithm = String(value[..<colon])

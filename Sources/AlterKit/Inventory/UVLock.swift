@@ -10,8 +10,7 @@ package enum UVLock {
             let version = try package.optionalString("version")
             var url: String?
             if let source = try package.optionalTable("source") {
-                if let local = try source.firstString("editable", "virtual", "directory")
-                {
+                if let local = try source.firstString("editable", "virtual", "directory") {
                     inventory.skipped.append(
                         localProjectSkip(
                             name: name, version: version, path: local, location: package.location,

@@ -39,7 +39,8 @@ public struct Marker: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// As `evaluate`, but throws where `packaging` raises instead of answering.
-    public func evaluateStrictly(_ environment: MarkerEnvironment, extras: Set<String> = []) throws(MarkerEvaluationError)
+    public func evaluateStrictly(_ environment: MarkerEnvironment, extras: Set<String> = [])
+        throws(MarkerEvaluationError)
         -> Bool
     {
         let requested = extras.isEmpty ? [""] : extras.sorted()

@@ -100,8 +100,9 @@ package final class OfflineDatabase: Sendable {
                 continue
             }
             // The same id twice: keep the newer revision.
-            if let existing = records[record.id], (existing.record.modifiedDate ?? .distantPast)
-                > (record.modifiedDate ?? .distantPast)
+            if let existing = records[record.id],
+                (existing.record.modifiedDate ?? .distantPast)
+                    > (record.modifiedDate ?? .distantPast)
             {
                 continue
             }
@@ -210,7 +211,9 @@ package final class OfflineDatabase: Sendable {
     package func records(ids: [String]) throws -> [OSVRecord] {
         let statement = try database.prepare("SELECT json FROM records WHERE id = ?")
         return try ids.compactMap { id in
-            try statement.query([id]).first.map { try OSVRecord.decode($0.data(0) ?? Data(), origin: "\(path) (\(id))") }
+            try statement.query([id]).first.map {
+                try OSVRecord.decode($0.data(0) ?? Data(), origin: "\(path) (\(id))")
+            }
         }
     }
 

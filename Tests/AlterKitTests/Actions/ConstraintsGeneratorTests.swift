@@ -79,7 +79,9 @@ import Testing
             blocking: ["PYSEC-9"], expected: nil),
         Case(
             name: "withdrawn records give no line",
-            records: [R.record("PYSEC-1", ranges: [R.range([("introduced", "0"), ("fixed", "1.0")])], withdrawn: true)],
+            records: [
+                R.record("PYSEC-1", ranges: [R.range([("introduced", "0"), ("fixed", "1.0")])], withdrawn: true)
+            ],
             blocking: ["PYSEC-1"], expected: nil),
         Case(
             name: "non-blocking records still contribute known versions",
@@ -118,7 +120,8 @@ import Testing
         let records = [
             R.record("PYSEC-1", ranges: [R.range([("introduced", "0"), ("fixed", "0.5"), ("introduced", "2.0")])])
         ]
-        let line = try #require(ConstraintsGenerator.constraint(for: "example", records: records, blocking: ["PYSEC-1"]))
+        let line = try #require(
+            ConstraintsGenerator.constraint(for: "example", records: records, blocking: ["PYSEC-1"]))
         let specifier = try SpecifierSet(line.specifier)
         for version in ["0", "0.0.1", "0.4.9.post3", "0.5rc1", "2.0", "2.0.1", "9!1.0", "2.0.post1"] {
             #expect(OSVMatcher.affects(records[0], name: "example", version: version), "\(version)")
@@ -131,8 +134,10 @@ import Testing
         let lines = ConstraintsGenerator.generate(
             [
                 "Django": [
-                    R.record("PYSEC-2", package: "django", ranges: [R.range([("introduced", "0"), ("fixed", "3.2.25")])]),
-                    R.record("GHSA-1", package: "django", ranges: [R.range([("introduced", "0"), ("fixed", "3.2.20")])]),
+                    R.record(
+                        "PYSEC-2", package: "django", ranges: [R.range([("introduced", "0"), ("fixed", "3.2.25")])]),
+                    R.record(
+                        "GHSA-1", package: "django", ranges: [R.range([("introduced", "0"), ("fixed", "3.2.20")])]),
                 ],
                 "clean-pkg": [R.record("PYSEC-3", package: "clean-pkg", versions: ["1.0"])],
                 "pkg-odd": [R.record("PYSEC-4", package: "pkg-odd", versions: ["0.9-eevee"])],

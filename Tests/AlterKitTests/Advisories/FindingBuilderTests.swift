@@ -152,8 +152,10 @@ import Testing
                 OSVSeverity(type: "CVSS_V3", score: "CVSS:3.1/AV:N"),
                 OSVSeverity(type: "CVSS_V4", score: "CVSS:4.0/AV:N"),
             ])
-        #expect(selector.assess(record, package: "example") == SeverityAssessment(
-            severity: .critical, score: 9.3, vector: "CVSS:4.0/AV:N"))
+        #expect(
+            selector.assess(record, package: "example")
+                == SeverityAssessment(
+                    severity: .critical, score: 9.3, vector: "CVSS:4.0/AV:N"))
         var noV4 = record
         noV4.severity.removeLast()
         #expect(selector.assess(noV4, package: "example")?.vector == "CVSS:3.1/AV:N")

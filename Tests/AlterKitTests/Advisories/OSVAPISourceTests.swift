@@ -9,9 +9,11 @@ import Testing
     static let clock = FixedClock(Date(timeIntervalSince1970: 1_800_000_000))
 
     static let records: [OSVRecord] = [
-        R.record("PYSEC-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0")])],
+        R.record(
+            "PYSEC-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0")])],
             aliases: ["CVE-1", "GHSA-1"]),
-        R.record("GHSA-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0.1")])],
+        R.record(
+            "GHSA-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0.1")])],
             aliases: ["CVE-1"], label: "HIGH"),
         R.record("PYSEC-2", package: "alpha", versions: ["1.0"]),
         R.record("PYSEC-3", package: "beta", ranges: [R.range([("introduced", "1.0")])]),

@@ -26,8 +26,10 @@ import Testing
         Case(
             name: "introduced, fixed",
             record: R.record("A", ranges: [R.range([("introduced", "1.0"), ("fixed", "2.0")])]),
-            expectations: [("0.9", false), ("1.0rc1", false), ("1.0", true), ("1.0.0", true), ("1.9.9", true),
-                ("2.0", false)]),
+            expectations: [
+                ("0.9", false), ("1.0rc1", false), ("1.0", true), ("1.0.0", true), ("1.9.9", true),
+                ("2.0", false),
+            ]),
         Case(
             name: "last_affected is inclusive",
             record: R.record("A", ranges: [R.range([("introduced", "0"), ("last_affected", "1.5")])]),
@@ -58,8 +60,10 @@ import Testing
                         ("introduced", "3.1.1"), ("fixed", "3.1.3"),
                     ])
                 ]),
-            expectations: [("3.1.0", true), ("3.1.1", true), ("3.1.2", true), ("3.1.3", false), ("3.2.1", true),
-                ("3.2.2", false)]),
+            expectations: [
+                ("3.1.0", true), ("3.1.1", true), ("3.1.2", true), ("3.1.3", false), ("3.2.1", true),
+                ("3.2.2", false),
+            ]),
         Case(
             name: "limit",
             record: R.record("A", ranges: [R.range([("introduced", "0"), ("limit", "2.0")])]),
@@ -102,8 +106,10 @@ import Testing
         Case(
             name: "versions list: PEP 440 equality, string equality for non-PEP 440",
             record: R.record("A", versions: ["1.0", "0.3.2d", "2.0rc1"]),
-            expectations: [("1.0", true), ("1.0.0", true), ("1.0+local", false), ("0.3.2d", true),
-                ("0.3.2D", false), ("2.0c1", true), ("2.0", false)]),
+            expectations: [
+                ("1.0", true), ("1.0.0", true), ("1.0+local", false), ("0.3.2d", true),
+                ("0.3.2D", false), ("2.0c1", true), ("2.0", false),
+            ]),
         Case(
             name: "withdrawn never matches",
             record: R.record(

@@ -80,7 +80,8 @@ import Testing
     typealias R = OSVRecords
     static let clock = FixedClock(Date(timeIntervalSince1970: 1_800_000_000))
     static let records = [
-        R.record("PYSEC-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0")])],
+        R.record(
+            "PYSEC-1", package: "alpha", ranges: [R.range([("introduced", "0"), ("fixed", "2.0")])],
             modified: "2024-10-10T08:00:00Z")
     ]
 

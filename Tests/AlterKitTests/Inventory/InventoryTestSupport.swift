@@ -32,7 +32,8 @@ enum InventoryFixtures {
 
     /// A malformed input fails with one line that names the file and the line or key.
     static func expectOneLineError(
-        _ error: InventoryError?, file: String, mentions: [String], sourceLocation: Testing.SourceLocation = #_sourceLocation
+        _ error: InventoryError?, file: String, mentions: [String],
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) {
         guard let error else {
             Issue.record("expected an error for \(file)", sourceLocation: sourceLocation)
@@ -42,7 +43,9 @@ enum InventoryFixtures {
         #expect(!text.contains("\n"), "not one line: \(text)", sourceLocation: sourceLocation)
         #expect(text.contains(file), "does not name \(file): \(text)", sourceLocation: sourceLocation)
         for fragment in mentions {
-            #expect(text.contains(fragment), "\(text.debugDescription) lacks \(fragment.debugDescription)", sourceLocation: sourceLocation)
+            #expect(
+                text.contains(fragment), "\(text.debugDescription) lacks \(fragment.debugDescription)",
+                sourceLocation: sourceLocation)
         }
         #expect(error.exitStatus == .usage, sourceLocation: sourceLocation)
     }

@@ -53,7 +53,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -104,7 +105,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -131,7 +133,9 @@ import Testing
             ])
         #expect(inventory.dependencies[2].marker == "sys_platform == \"darwin\"")
         #expect(inventory.dependencies[3].extras == ["socks"])
-        #expect(inventory.dependencies[4].url == "git+https://github.com/example/gitdep.git@89abcdef0123456789abcdef0123456789abcdef")
+        #expect(
+            inventory.dependencies[4].url
+                == "git+https://github.com/example/gitdep.git@89abcdef0123456789abcdef0123456789abcdef")
         #expect(inventory.skipped.map(\.dependency.name) == ["localproj"])
     }
 
@@ -142,7 +146,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -170,7 +175,9 @@ import Testing
             ])
         #expect(inventory.dependencies[2].hashes.count == 2)
         #expect(inventory.dependencies[3].marker == "python_version < \"3.11\"")
-        #expect(inventory.dependencies[4].url == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
+        #expect(
+            inventory.dependencies[4].url
+                == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
         #expect(inventory.dependencies[5].url == "https://example.com/tarball-1.0.tar.gz")
         #expect(inventory.skipped.map(\.dependency.name) == ["myproject"])
         #expect(inventory.dependencies.map { $0.location?.line } == [7, 20, 31, 40, 47, 52])
@@ -191,7 +198,8 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }
 
@@ -219,7 +227,9 @@ import Testing
             ])
         #expect(inventory.dependencies.map { $0.location?.line } == [19, 31, 39, 43, 53])
         #expect(inventory.dependencies[0].extras == ["socks"])
-        #expect(inventory.dependencies[3].url == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
+        #expect(
+            inventory.dependencies[3].url
+                == "git+https://github.com/example/mylib.git@0123456789abcdef0123456789abcdef01234567")
         #expect(inventory.skipped.map(\.dependency.name) == ["myproject"])
     }
 
@@ -232,6 +242,7 @@ import Testing
     ])
     func malformed(name: String, mentions: [String]) {
         InventoryFixtures.expectOneLineError(
-            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name, mentions: mentions)
+            InventoryFixtures.error { () throws(InventoryError) in try Self.parse(name) }, file: name,
+            mentions: mentions)
     }
 }

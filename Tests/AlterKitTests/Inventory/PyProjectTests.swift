@@ -39,7 +39,9 @@ import Testing
     @Test func dependencyGroupsListEachEntryOnce() throws {
         let deps = try Self.parse("dependency-groups.toml").dependencies
         #expect(
-            InventoryFixtures.pins(deps) == ["httpx==0.27.0", "pytest==8.0.0", "pytest-cov", "mypy==1.8.0", "ruff==0.3.0"])
+            InventoryFixtures.pins(deps) == [
+                "httpx==0.27.0", "pytest==8.0.0", "pytest-cov", "mypy==1.8.0", "ruff==0.3.0",
+            ])
         #expect(deps.map { $0.location?.line } == [4, 7, 7, 8, 12])
     }
 

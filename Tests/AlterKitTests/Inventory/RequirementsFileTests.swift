@@ -4,7 +4,9 @@ import Foundation
 import Testing
 
 @Suite struct RequirementsFileTests {
-    static func load(_ name: String, environment: [String: String] = [:], diagnostics: any DiagnosticSink = NullDiagnostics())
+    static func load(
+        _ name: String, environment: [String: String] = [:], diagnostics: any DiagnosticSink = NullDiagnostics()
+    )
         throws(InventoryError) -> Inventory
     {
         try InventoryLoader.load(
@@ -35,7 +37,8 @@ import Testing
         let deps = try Self.load("pinned-and-unpinned.txt").dependencies
         #expect(
             InventoryFixtures.pins(deps) == [
-                "requests==2.31.0", "Django==4.2.7", "urllib3==2.0.7", "Jinja2==3.1.2", "flask", "click", "six", "attrs",
+                "requests==2.31.0", "Django==4.2.7", "urllib3==2.0.7", "Jinja2==3.1.2", "flask", "click", "six",
+                "attrs",
             ])
         // Unpinned entries keep their specifier and never carry a version.
         let flask = try #require(deps.first { $0.name == "flask" })
@@ -131,11 +134,12 @@ import Testing
 
     @Test func markers() throws {
         let deps = try Self.load("markers.txt").dependencies
-        #expect(deps.map(\.marker) == [
-            "sys_platform == \"win32\"", "python_version < \"3.10\"",
-            "os_name == \"nt\" or platform_system == \"Windows\"",
-            "sys_platform != \"win32\" and implementation_name == \"cpython\"", "python_version >= \"3.8\"",
-        ])
+        #expect(
+            deps.map(\.marker) == [
+                "sys_platform == \"win32\"", "python_version < \"3.10\"",
+                "os_name == \"nt\" or platform_system == \"Windows\"",
+                "sys_platform != \"win32\" and implementation_name == \"cpython\"", "python_version >= \"3.8\"",
+            ])
         #expect(deps.last?.name == "foo")
         #expect(deps.last?.version == "1.0")
         #expect(deps[1].specifier == ">=6")
@@ -168,7 +172,8 @@ import Testing
         #expect(inventory.options == ["--index-url", "https://me:s3cret@pypi.example.com/simple"])
         #expect(InventoryFixtures.pins([inventory.dependencies[0]]) == ["requests==2.31.0"])
         // An unset variable stays as written.
-        #expect(inventory.dependencies[1].url == "https://example.com/${UNSET_VARIABLE}/six-1.16.0-py2.py3-none-any.whl")
+        #expect(
+            inventory.dependencies[1].url == "https://example.com/${UNSET_VARIABLE}/six-1.16.0-py2.py3-none-any.whl")
         #expect(inventory.dependencies[1].version == "1.16.0")
     }
 

@@ -18,7 +18,10 @@ import Testing
 
     static let first: [(origin: String, data: Data)] = try! [
         ("PYSEC-1.json", json(R.record("PYSEC-1", package: "Alpha_Pkg", versions: ["1.0"]))),
-        ("PYSEC-2.json", json(R.record("PYSEC-2", package: "beta", versions: ["2.0"], modified: "2024-10-11T00:00:00Z"))),
+        (
+            "PYSEC-2.json",
+            json(R.record("PYSEC-2", package: "beta", versions: ["2.0"], modified: "2024-10-11T00:00:00Z"))
+        ),
         ("NPM-1.json", json(R.record("NPM-1", package: "alpha-pkg", ecosystem: "npm", versions: ["1.0"]))),
         ("broken.json", Data("{\"id\": \"PYSEC-3\", \"modified\": 7}".utf8)),
         ("not-json.json", Data("garbage".utf8)),
@@ -34,7 +37,9 @@ import Testing
         #expect(summary.imported == 2)
         #expect(summary.otherEcosystems == 1)
         #expect(summary.malformed.count == 2)
-        #expect(summary.malformed.contains(.malformedRecord(origin: "broken.json", id: "PYSEC-3", message: "modified: expected String")))
+        #expect(
+            summary.malformed.contains(
+                .malformedRecord(origin: "broken.json", id: "PYSEC-3", message: "modified: expected String")))
         #expect(summary.newestModified == OSVTimestamp.parse("2024-10-11T00:00:00Z"))
 
         let status = try #require(try database.status())
@@ -119,8 +124,14 @@ import Testing
         let database = try Self.open(dir)
         let summary = try database.importRecords(
             [
-                ("a/PYSEC-1.json", try Self.json(R.record("PYSEC-1", versions: ["2.0"], modified: "2024-05-01T00:00:00Z"))),
-                ("b/PYSEC-1.json", try Self.json(R.record("PYSEC-1", versions: ["1.0"], modified: "2024-01-01T00:00:00Z"))),
+                (
+                    "a/PYSEC-1.json",
+                    try Self.json(R.record("PYSEC-1", versions: ["2.0"], modified: "2024-05-01T00:00:00Z"))
+                ),
+                (
+                    "b/PYSEC-1.json",
+                    try Self.json(R.record("PYSEC-1", versions: ["1.0"], modified: "2024-01-01T00:00:00Z"))
+                ),
             ], source: "dupes")
         #expect(summary.imported == 1)
         #expect(try database.records(forPackage: "example").first?.affected.first?.versions == ["2.0"])
