@@ -15,7 +15,9 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 ///   `maxConnectionsPerHost` connections per host (further transfers queue inside libcurl).
 /// - gzip/deflate/br accepted; the body limit (`HTTPRequest.maxBodyBytes`) counts decoded bytes and aborts the
 ///   transfer as soon as it is crossed: nothing past the limit is ever buffered.
-/// - Redirects are followed (at most 5), never from https down to http.
+/// - Only https URLs, or plain http to loopback (`requireSecureURL`); anything else fails with
+///   `HTTPError.insecureURL` before a byte is sent. Redirects are followed (at most 5), never from https down to
+///   http.
 /// - Proxies come from the environment given to `init` (`https_proxy`, `http_proxy`, `no_proxy`), never from the
 ///   process environment behind our back; loopback addresses never go through a proxy.
 /// - Cancelling the calling task aborts the transfer and throws `CancellationError`.
@@ -143,6 +145,8 @@ final class Transfer: @unchecked Sendable {
         guard url.hasPrefix("https://") || url.hasPrefix("http://"), !url.utf8.contains(0) else {
             throw HTTPError.invalidURL(url)
         }
+        // Plain HTTP is unverified: only loopback (test doubles, local mirrors) may use it.
+        try requireSecureURL(url)
         try set(CURLOPT_URL, url)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
         try set(CURLOPT_REDIR_PROTOCOLS_STR, url.hasPrefix("https://") ? "https" : "http,https")

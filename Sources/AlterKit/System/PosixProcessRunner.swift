@@ -10,7 +10,13 @@ import Foundation
 /// never on Swift's cooperative pool. Cancelling the calling task sends SIGKILL to the child, reaps it, and throws
 /// `CancellationError`. A child killed by signal N reports exit code 128 + N (the shell's convention).
 package struct PosixProcessRunner: ProcessRunner {
-    package init() {}
+    /// Tests set this to exercise the Foundation.Process path used where glibc lacks
+    /// `posix_spawn_file_actions_addchdir_np`.
+    let forceFoundationProcess: Bool
+
+    package init() { forceFoundationProcess = false }
+
+    init(forceFoundationProcess: Bool) { self.forceFoundationProcess = forceFoundationProcess }
 
     package func run(
         _ executable: String, _ arguments: [String], environment: [String: String]?,
@@ -36,6 +42,10 @@ package struct PosixProcessRunner: ProcessRunner {
         }
 
         try Task.checkCancellation()
+        if forceFoundationProcess || (currentDirectory != nil && SpawnedChild.addChdir == nil) {
+            return try await runWithFoundation(
+                executable, arguments, environment: environment, currentDirectory: currentDirectory, stdin: stdin)
+        }
         let child = try SpawnedChild.spawn(
             executable: executable, arguments: arguments, environment: envList, currentDirectory: currentDirectory,
             stdinData: stdin)
@@ -50,6 +60,109 @@ package struct PosixProcessRunner: ProcessRunner {
         } onCancel: {
             child.cancel()
         }
+    }
+}
+
+extension PosixProcessRunner {
+    /// The fallback: Foundation.Process (which can change directory portably), driven from a dedicated thread.
+    func runWithFoundation(
+        _ executable: String, _ arguments: [String], environment: [String: String]?, currentDirectory: String?,
+        stdin: Data?
+    ) async throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        let outPipe = Pipe()
+        let errPipe = Pipe()
+        let inPipe = stdin.map { _ in Pipe() }
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = inPipe ?? FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw ProcessError.spawnFailed(executable: executable, errno: (error as NSError).code == 0 ? EIO : ENOENT)
+        }
+        let box = ProcessBox(process)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ProcessResult, any Error>) in
+                let group = DispatchGroup()
+                let collected = CollectedOutput()
+                for (pipe, isOut) in [(outPipe, true), (errPipe, false)] {
+                    group.enter()
+                    Thread {
+                        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                        collected.set(data, isOut: isOut)
+                        group.leave()
+                    }.start()
+                }
+                if let inPipe, let stdin {
+                    Thread {
+                        var blocked = sigset_t()
+                        sigemptyset(&blocked)
+                        sigaddset(&blocked, SIGPIPE)
+                        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+                        try? inPipe.fileHandleForWriting.write(contentsOf: stdin)
+                        try? inPipe.fileHandleForWriting.close()
+                    }.start()
+                }
+                Thread {
+                    group.wait()
+                    box.process.waitUntilExit()
+                    if box.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                        return
+                    }
+                    let status = box.process.terminationStatus
+                    let code = box.process.terminationReason == .uncaughtSignal ? 128 + status : status
+                    continuation.resume(
+                        returning: ProcessResult(exitCode: code, stdout: collected.stdout, stderr: collected.stderr))
+                }.start()
+            }
+        } onCancel: {
+            box.cancel()
+        }
+    }
+}
+
+private final class ProcessBox: @unchecked Sendable {
+    let process: Process
+    private let lock = NSLock()
+    private var cancelled = false
+    init(_ process: Process) { self.process = process }
+    var isCancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
+    }
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        lock.unlock()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+private final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = Data()
+    private var err = Data()
+    func set(_ data: Data, isOut: Bool) {
+        lock.lock()
+        if isOut { out = data } else { err = data }
+        lock.unlock()
+    }
+    var stdout: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return out
+    }
+    var stderr: Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return err
     }
 }
 

@@ -96,9 +96,8 @@ package struct SHA256: Sendable {
     }
 
     private mutating func compress(_ input: UnsafeRawPointer, blocks: Int) {
-        var w = [UInt32](repeating: 0, count: 64)
         Self.k.withUnsafeBufferPointer { k in
-            w.withUnsafeMutableBufferPointer { w in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
                 h.withUnsafeMutableBufferPointer { h in
                     for block in 0..<blocks {
                         let bytes = input + block * Self.blockSize
@@ -108,8 +107,8 @@ package struct SHA256: Sendable {
                         for i in 16..<64 {
                             let a = w[i - 15]
                             let b = w[i - 2]
-                            let s0 = a.rotatedRight(7) ^ a.rotatedRight(18) ^ (a >> 3)
-                            let s1 = b.rotatedRight(17) ^ b.rotatedRight(19) ^ (b >> 10)
+                            let s0 = a.rotatedRight(7) ^ a.rotatedRight(18) ^ (a &>> 3)
+                            let s1 = b.rotatedRight(17) ^ b.rotatedRight(19) ^ (b &>> 10)
                             w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
                         }
                         var a = h[0]
@@ -230,5 +229,5 @@ package func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 }
 
 extension UInt32 {
-    @inline(__always) fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+    @inline(__always) fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self &>> n) | (self &<< (32 &- n)) }
 }

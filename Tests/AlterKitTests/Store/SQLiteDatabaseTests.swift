@@ -258,6 +258,32 @@ import Testing
         #expect(try setup.query("SELECT count(*) FROM item").first?.int(0) == 2 * perWriter)
     }
 
+    @Test func anotherProcessWritesConcurrently() async throws {
+        let dir = try TestPaths.temporaryDirectory("sqlite")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.path + "/multi.db"
+        let db = try SQLiteDatabase(path: path, busyTimeout: 10)
+        try db.migrate(Self.schema)
+        let python = try #require(which("python3", path: "/usr/local/bin:/usr/bin:/bin"))
+        // Python's sqlite3 is the same libsqlite3: a second process taking the same WAL locks.
+        let script = """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+            for i in range(300):
+                c.execute("BEGIN IMMEDIATE")
+                c.execute("INSERT INTO item (name) VALUES (?)", ("py-%d" % i,))
+                c.execute("COMMIT")
+            print("done")
+            """
+        async let other = PosixProcessRunner().run(python, ["-c", script, path])
+        for i in 0..<300 {
+            try db.transaction { try db.execute("INSERT INTO item (name) VALUES (?)", ["swift-\(i)"]) }
+        }
+        let result = try await other
+        #expect(result.exitCode == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
+        #expect(try db.query("SELECT count(*) FROM item").first?.int(0) == 600)
+    }
+
     @Test func busyWithoutTimeoutIsAClearSourceFailure() throws {
         try withTempDir { dir in
             let path = dir + "/busy.db"

@@ -140,6 +140,12 @@ import Testing
         }
     }
 
+    @Test func plainHTTPToTheInternetIsRefusedBeforeSending() async throws {
+        await #expect(throws: HTTPError.insecureURL("http://pypi.org/simple/")) {
+            try await client.send(HTTPRequest(url: "http://pypi.org/simple/"))
+        }
+    }
+
     @Test func refusedConnectionIsATransportError() async throws {
         // Port 1 on loopback: nothing listens there.
         await #expect(throws: HTTPError.self) { try await client.send(HTTPRequest(url: "http://127.0.0.1:1/")) }

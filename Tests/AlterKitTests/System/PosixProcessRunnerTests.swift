@@ -41,6 +41,23 @@ import Testing
         #expect(URL(fileURLWithPath: printed).resolvingSymlinksInPath().path == dir.resolvingSymlinksInPath().path)
     }
 
+    @Test func foundationFallbackBehavesTheSame() async throws {
+        let fallback = PosixProcessRunner(forceFoundationProcess: true)
+        let dir = try TestPaths.temporaryDirectory("proc")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = Data(repeating: 0x62, count: 1 << 20)
+        let result = try await fallback.run(
+            "/bin/sh", ["-c", "cat; pwd >&2; exit 4"], environment: ["A": "1"], currentDirectory: dir.path,
+            stdin: input)
+        #expect(result.exitCode == 4)
+        #expect(result.stdout == input)
+        let printed = String(decoding: result.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(URL(fileURLWithPath: printed).resolvingSymlinksInPath().path == dir.resolvingSymlinksInPath().path)
+        let env = try await fallback.run(
+            "/usr/bin/env", [], environment: ["ONLY": "x"], currentDirectory: nil, stdin: nil)
+        #expect(String(decoding: env.stdout, as: UTF8.self) == "ONLY=x\n")
+    }
+
     @Test func largeStdinAndOutputsDoNotDeadlock() async throws {
         // 4 MiB through cat both ways plus 4 MiB on stderr: far beyond any pipe buffer.
         let input = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
