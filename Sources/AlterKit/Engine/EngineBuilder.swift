@@ -15,10 +15,12 @@ package struct EngineBuilder: Sendable {
     /// The cache directory: `--cache-dir`/`cache_dir` when set, else the XDG one.
     package var cacheDirectory: String { configuration.cacheDirectory ?? paths.cacheDir }
 
-    /// The HTTP client every source shares: retries with backoff within the configured total time bound.
+    /// The HTTP client every source shares. The live services already retry (with backoff, `Retry-After`);
+    /// here the retry budget becomes the configured total time bound. Any other client is used as given.
     package var http: any HTTPClient {
-        RetryingHTTPClient(
-            services.http, policy: RetryPolicy(totalBudget: configuration.httpTotalTimeout), clock: services.clock)
+        guard let retrying = services.http as? RetryingHTTPClient else { return services.http }
+        return RetryingHTTPClient(
+            retrying.base, policy: RetryPolicy(totalBudget: configuration.httpTotalTimeout), clock: services.clock)
     }
 
     /// Services with the retrying client in place of the raw one.
