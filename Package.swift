@@ -31,7 +31,9 @@ let package = Package(
         // The engine: no printing, no globals, no exit().
         .target(
             name: "AlterKit",
-            dependencies: ["CSQLite", "CCurl", "CZlib", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [
+                "CSQLite", "CCurl", "CZlib", "ShimCore", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             resources: [.copy("Resources")],
             swiftSettings: strict),
         // The commands, a library so tests run them in-process.

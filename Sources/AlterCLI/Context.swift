@@ -71,16 +71,27 @@ package struct CLIContext: Sendable {
     package var currentDirectory: String
     /// Builds the engine's services for a command (HTTP, clock, processes …). Tests swap in loopback servers.
     package var makeServices: @Sendable (_ diagnostics: any DiagnosticSink) -> Services
+    /// Builds the install gate's decision function (the engine: vulnerabilities, heuristics, policy, verdict
+    /// cache, and the policy's minimum release age) for `install`, `gate` and `quarantine release`. The default
+    /// fails closed: nothing is installed until the engine is wired in.
+    package var makeGateDecider: @Sendable (_ services: Services, _ options: GlobalOptions) throws -> GateDecider
+    /// Runs the gate's final `pip install` attached to the terminal. Tests send its output to a file.
+    package var attachedLauncher: any AttachedProcessLauncher
 
     package init(
         stdout: any OutputStream, stderr: any OutputStream, environment: [String: String],
-        currentDirectory: String, makeServices: @escaping @Sendable (_ diagnostics: any DiagnosticSink) -> Services
+        currentDirectory: String, makeServices: @escaping @Sendable (_ diagnostics: any DiagnosticSink) -> Services,
+        makeGateDecider: @escaping @Sendable (_ services: Services, _ options: GlobalOptions) throws -> GateDecider =
+            { _, _ in throw GateError.engineNotWired },
+        attachedLauncher: any AttachedProcessLauncher = PosixAttachedLauncher()
     ) {
         self.stdout = stdout
         self.stderr = stderr
         self.environment = environment
         self.currentDirectory = currentDirectory
         self.makeServices = makeServices
+        self.makeGateDecider = makeGateDecider
+        self.attachedLauncher = attachedLauncher
     }
 
     @TaskLocal package static var current: CLIContext = .live

@@ -1,4 +1,5 @@
 import AlterKit
+import AlterTestSupport
 import ArgumentParser
 import Foundation
 import Testing
@@ -35,5 +36,22 @@ import Testing
         #expect(table.contains("(requirements.txt:4)"))
         let json = console.render(report, as: .json)
         #expect(json.contains("\"file\": \"requirements.txt\""))
+    }
+}
+
+@Suite struct ConfigurationLoadingTests {
+    @Test func cacheDirFlagWinsOverTheFile() throws {
+        let fixtures = AlterTestSupport.TestPaths.fixture("config").path
+        let context = CLIContext(
+            stdout: BufferStream(), stderr: BufferStream(), environment: [:], currentDirectory: fixtures,
+            makeServices: { _ in fatalError("not used") })
+        let options = try GlobalOptions.parse(["--config", "full.toml", "--cache-dir", "elsewhere"])
+        let config = try options.loadConfiguration(context: context, diagnostics: NullDiagnostics())
+        #expect(config.cacheDirectory == fixtures + "/elsewhere")
+        #expect(config.riskThreshold == 42.5)
+        let bad = try GlobalOptions.parse(["--config", "unknown-key.toml"])
+        #expect(throws: ConfigError.self) {
+            try bad.loadConfiguration(context: context, diagnostics: NullDiagnostics())
+        }
     }
 }

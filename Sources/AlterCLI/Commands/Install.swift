@@ -1,15 +1,36 @@
 import AlterKit
 import ArgumentParser
 
-/// `alterks install`: Install packages through the AlterKS gate (same as pip install behind the shim).
+/// `alterks install`: the gate as an explicit command.
 struct InstallCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
-        abstract: "Install packages through the AlterKS gate (same as pip install behind the shim).")
+        abstract: "Install packages through the AlterKS gate (same as pip install behind the shim).",
+        discussion: """
+            alterks install PKG… [-r FILE] [pip install options]: pip resolves (a dry run), every distribution of \
+            the resolution is checked, then pip installs exactly what was checked — or nothing. --dry-run only \
+            checks. ALTERKS_BYPASS=1 or --bypass skips the gate for one command (said loudly, and logged).
+            """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(name: .customLong("dry-run"), help: "Check and report; install and quarantine nothing.")
+    var dryRun = false
+
+    @Flag(help: "Skip the gate for this command: no check at all (logged).")
+    var bypass = false
+
+    @Option(name: .customLong("pip"), help: "The real pip to use (default: the active venv's, else the first on PATH).")
+    var pip: String?
+
+    @Argument(parsing: .allUnrecognized, help: "Requirements and pip install options.")
+    var arguments: [String] = []
+
     func run() async throws {
-        throw NotBuiltYet(command: "install")
+        let runner = GateRunner(global: global)
+        let command = try runner.locatePip(explicit: pip)
+        try await runner.run(
+            pip: command, pipArguments: ["install"] + arguments, bypass: runner.bypassRequest(flag: bypass),
+            gateOnly: dryRun)
     }
 }

@@ -37,11 +37,13 @@ package struct AutoSource: VulnerabilitySource {
 
         let reason = failed.first?.1.message ?? "unreachable"
         let date = offline.sourceInfo.dataDate.map { " of \(Self.day($0))" } ?? ""
-        let scope = recovered == packages.count || recovered == Set(packages).count ? "" : " for \(recovered) packages"
+        let all = recovered == answer.results.count
+        let scope = all ? "" : " for \(recovered) of \(answer.results.count) packages"
         let note =
             "\(answer.sourceInfo.name) API unreachable (\(reason)); answered\(scope) from the offline database\(date)"
+        // All from the database: it is the source. A mix: the API is, and the data is as old as the older part.
         answer.sourceInfo =
-            recovered == Set(packages).count
+            all
             ? SourceInfo(
                 name: offline.sourceInfo.name, location: offline.sourceInfo.location,
                 dataDate: offline.sourceInfo.dataDate, note: note)

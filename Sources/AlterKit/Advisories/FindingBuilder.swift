@@ -11,7 +11,11 @@ package struct FindingBuilder: Sendable {
     }
 
     /// Findings for `records` (already known to affect `version` of `name`; withdrawn ones are skipped), sorted by id.
-    package func findings(for records: [OSVRecord], package name: String, version: String) -> [VulnerabilityFinding] {
+    /// `memo`, shared by the calls of one lookup, reuses what does not depend on the version (a package's records
+    /// come back for many of its versions).
+    package func findings(
+        for records: [OSVRecord], package name: String, version: String, memo: FindingMemo? = nil
+    ) -> [VulnerabilityFinding] {
         let live = records.filter { !$0.isWithdrawn }
         var sets = UnionFind()
         for record in live {
@@ -20,7 +24,23 @@ package struct FindingBuilder: Sendable {
         var groups: [String: [OSVRecord]] = [:]
         for record in live { groups[sets.find(record.id), default: []].append(record) }
         let scanned = try? Version(version)
-        return groups.values.map { finding(for: $0, package: name, scanned: scanned) }.sorted { $0.id < $1.id }
+        return groups.values.map { (group: [OSVRecord]) -> VulnerabilityFinding in
+            let ordered = group.sorted { a, b in
+                let (ra, rb) = (FindingBuilder.idRank(a.id), FindingBuilder.idRank(b.id))
+                return ra != rb ? ra < rb : a.id < b.id
+            }
+            let key = ([name] + ordered.map { "\($0.id)@\($0.modified)" }).joined(separator: "\u{0}")
+            let built: (finding: VulnerabilityFinding, fixes: [Version])
+            if let cached = memo?.groups[key] {
+                built = cached
+            } else {
+                built = self.build(ordered, package: name)
+                memo?.groups[key] = built
+            }
+            var result = built.finding
+            result.nearestFix = scanned.flatMap { version in built.fixes.first { $0 > version } }?.description
+            return result
+        }.sorted { $0.id < $1.id }
     }
 
     /// Preference of ids for the primary one: malicious-package ids, then PyPI's own, then GHSA, then others, then CVE.
@@ -32,11 +52,10 @@ package struct FindingBuilder: Sendable {
         return 3
     }
 
-    private func finding(for group: [OSVRecord], package name: String, scanned: Version?) -> VulnerabilityFinding {
-        let ordered = group.sorted { a, b in
-            let (ra, rb) = (FindingBuilder.idRank(a.id), FindingBuilder.idRank(b.id))
-            return ra != rb ? ra < rb : a.id < b.id
-        }
+    /// The finding of one group of records (primary first), without `nearestFix`; and its fixes.
+    private func build(
+        _ ordered: [OSVRecord], package name: String
+    ) -> (finding: VulnerabilityFinding, fixes: [Version]) {
         let primary = ordered[0]
         let allIDs = Set(ordered.flatMap { [$0.id] + $0.aliases })
         let aliases = allIDs.subtracting([primary.id]).sorted()
@@ -48,7 +67,6 @@ package struct FindingBuilder: Sendable {
             .max { $0.severity < $1.severity }
 
         let fixes = OSVMatcher.uniqueSorted(ordered.flatMap { OSVMatcher.fixedVersions($0, name: name) })
-        let nearest = scanned.flatMap { version in fixes.first { $0 > version } }
 
         let summary =
             ordered.lazy.compactMap { $0.summary?.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -60,22 +78,35 @@ package struct FindingBuilder: Sendable {
             references.append(reference.url)
         }
 
-        return VulnerabilityFinding(
+        let finding = VulnerabilityFinding(
             id: primary.id, aliases: aliases, summary: summary, severity: assessed?.severity ?? .unknown,
             score: assessed?.score, vector: assessed?.vector, fixedVersions: fixes.map(\.description),
-            nearestFix: nearest?.description, isMalicious: allIDs.contains { $0.hasPrefix("MAL-") },
-            published: ordered.compactMap(\.publishedDate).min(), modified: ordered.compactMap(\.modifiedDate).max(),
-            references: references)
+            isMalicious: allIDs.contains { $0.hasPrefix("MAL-") }, published: ordered.compactMap(\.publishedDate).min(),
+            modified: ordered.compactMap(\.modifiedDate).max(), references: references)
+        return (finding, fixes)
     }
 
     /// The first non-empty line of `details`, cut to 200 characters, for records without a summary.
     static func firstLine(of details: String?) -> String? {
         guard let details else { return nil }
-        let line = details.split(whereSeparator: \.isNewline).lazy
-            .map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
-        guard let line else { return nil }
-        return line.count > 200 ? String(line.prefix(199)) + "…" : line
+        // Looks only as far as the first non-empty line (by UTF-8 bytes: details run to kilobytes).
+        let bytes = details.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex { $0 == 0x0A || $0 == 0x0D } ?? bytes.endIndex
+            let line = String(details[start..<end]).trimmingCharacters(in: .whitespaces)
+            if !line.isEmpty { return line.count > 200 ? String(line.prefix(199)) + "…" : line }
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
+        }
+        return nil
     }
+}
+
+/// What `FindingBuilder` can reuse across the versions of one lookup. Not shared between tasks.
+package final class FindingMemo {
+    var groups: [String: (finding: VulnerabilityFinding, fixes: [Version])] = [:]
+
+    package init() {}
 }
 
 /// Disjoint sets of ids.

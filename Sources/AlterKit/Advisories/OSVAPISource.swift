@@ -73,6 +73,7 @@ package struct OSVAPISource: VulnerabilitySource {
         let (records, fetchFailures) = await fullRecords(Array(needed).sorted())
 
         // 3. Findings per package.
+        let memo = FindingMemo()
         for query in queries {
             switch listed[query] ?? .failure(SourceFailure(source: Self.sourceName, message: "no answer for \(query)"))
             {
@@ -86,7 +87,8 @@ package struct OSVAPISource: VulnerabilitySource {
                     continue
                 }
                 let matched = keys.compactMap { records[$0] }
-                results[query] = .success(builder.findings(for: matched, package: query.name, version: query.version))
+                results[query] = .success(
+                    builder.findings(for: matched, package: query.name, version: query.version, memo: memo))
                 fingerprints[query] = AdvisoryFingerprint.of(
                     source: Self.sourceName, records: keys.map { (id: $0.id, modified: $0.modified) })
             }

@@ -177,24 +177,22 @@ struct PreparedAffected: Sendable {
     }
 
     let versions: [Listed]
+    /// The listed versions that are PEP 440 (hashed by PEP 440 equality) and the raw text of those that are not.
+    let parsedVersions: Set<Version>
+    let rawVersions: Set<String>
     let ranges: [PreparedRange]
 
     init(_ entry: OSVAffected) {
         versions = entry.versions.map { Listed(raw: $0, parsed: try? Version($0)) }
+        parsedVersions = Set(versions.compactMap(\.parsed))
+        rawVersions = Set(versions.filter { $0.parsed == nil }.map(\.raw))
         ranges = entry.ranges.filter { $0.type == "ECOSYSTEM" }.map(PreparedRange.init)
     }
 
     /// `IncludedInVersions(v) || IncludedInRanges(v)`.
     func affects(_ scanned: ScannedVersion) -> Bool {
-        for listed in versions {
-            if let a = scanned.parsed, let b = listed.parsed {
-                if a == b { return true }
-            } else if listed.raw == scanned.raw {
-                return true
-            }
-        }
-        guard let version = scanned.parsed else { return false }
-        return ranges.contains { $0.includes(version) }
+        guard let version = scanned.parsed else { return rawVersions.contains(scanned.raw) }
+        return parsedVersions.contains(version) || ranges.contains { $0.includes(version) }
     }
 }
 

@@ -46,12 +46,14 @@ package struct OfflineSource: VulnerabilitySource {
                 continue
             }
             let matcher = OSVMatcher(records: records)
+            let memo = FindingMemo()
             // Every record naming the package, matching or not: a change to any of them may change the answer.
             let fingerprint = AdvisoryFingerprint.of(
                 source: Self.sourceName, records: records.map { (id: $0.id, modified: $0.modified) })
             for query in byName[name]! {
                 let matched = matcher.matchingRecords(name: name, version: query.version)
-                results[query] = .success(builder.findings(for: matched, package: name, version: query.version))
+                results[query] = .success(
+                    builder.findings(for: matched, package: name, version: query.version, memo: memo))
                 fingerprints[query] = fingerprint
             }
         }

@@ -63,13 +63,15 @@ package struct PyPISource: VulnerabilitySource {
         }
         var results: [PackageQuery: Result<[VulnerabilityFinding], SourceFailure>] = [:]
         var fingerprints: [PackageQuery: String] = [:]
+        let memo = FindingMemo()
         for (query, answer) in zip(queries, answers) {
             switch answer {
             case .failure(let failure):
                 results[query] = .failure(failure)
             case .success(let entries):
                 let records = entries.map { Self.record(from: $0, package: query.name) }
-                results[query] = .success(builder.findings(for: records, package: query.name, version: query.version))
+                results[query] = .success(
+                    builder.findings(for: records, package: query.name, version: query.version, memo: memo))
                 fingerprints[query] = AdvisoryFingerprint.digest(
                     [Self.sourceName]
                         + entries.map { entry in

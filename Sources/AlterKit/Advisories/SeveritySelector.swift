@@ -10,9 +10,9 @@ package struct CVSSScorer: Sendable {
     }
 
     /// The product's CVSS implementation (v2, v3.0, v3.1, v4.0).
-    package static let standard = CVSSScorer { _ in
-        // Until CVSS.swift lands every vector is unscored (unknown, which the policy treats as high).
-        nil
+    package static let standard = CVSSScorer { vector in
+        guard let score = try? CVSS.score(vector) else { return nil }
+        return (score.baseScore, score.severity)
     }
 }
 

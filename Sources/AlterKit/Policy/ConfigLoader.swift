@@ -13,6 +13,9 @@ package struct ConfigLoader: Sendable {
     /// Receives warnings (a webhook secret in a file that is usually committed).
     package var diagnostics: any DiagnosticSink
 
+    /// A configuration file larger than this is refused rather than parsed.
+    package static let maximumFileSize = 4 << 20
+
     package init(environment: [String: String], diagnostics: any DiagnosticSink) {
         self.environment = environment
         self.diagnostics = diagnostics
@@ -48,9 +51,13 @@ package struct ConfigLoader: Sendable {
     package func load(file path: String, displayName: String, required: Bool) throws(ConfigError) -> Configuration {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try FileIO.read(path, limit: Self.maximumFileSize)
+        } catch FileIOError.tooLarge {
+            throw .unreadable(file: displayName, message: "larger than \(Self.maximumFileSize >> 20) MiB")
+        } catch FileIOError.cannotRead(_, let reason) {
+            throw .unreadable(file: displayName, message: reason)
         } catch {
-            throw .unreadable(file: displayName, message: error.localizedDescription)
+            throw .unreadable(file: displayName, message: "\(error)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .unreadable(file: displayName, message: "not UTF-8 text")
@@ -69,13 +76,17 @@ package struct ConfigLoader: Sendable {
     package func parse(
         text: String, file: String, baseDirectory: String, pyproject: Bool?, required: Bool
     ) throws(ConfigError) -> Configuration {
+        if let (line, column) = TOMLPreflight.unsafeHeader(in: text) {
+            throw .invalidTOML(
+                file: file, line: line, column: column, message: "a table header must start with a key")
+        }
         let document: TOMLTable
         do {
             document = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw .invalidTOML(
                 file: file, line: error.source.begin.line, column: error.source.begin.column,
-                message: error.description)
+                message: Self.oneLine(error.description))
         } catch {
             throw .invalidTOML(file: file, line: 1, column: 1, message: "\(error)")
         }
@@ -118,6 +129,21 @@ package struct ConfigLoader: Sendable {
         var config = config
         if let secret = environment["ALTERKS_WEBHOOK_SECRET"], !secret.isEmpty { config.webhookSecret = secret }
         return config
+    }
+
+    /// Control characters the TOML parser quotes from the input (`saw '\n'`) written as escapes: one line always.
+    static func oneLine(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func absolute(_ path: String, relativeTo directory: String) -> String {

@@ -118,6 +118,21 @@ package enum PolicyEngine {
             allowlisted: allowlisted)
     }
 
+    /// The reason a release too young to install gives (`min_release_age`), or nil when it is old enough, the check
+    /// is off (0), or the upload time is unknown. Most hijacked releases are pulled within a day or two of upload.
+    /// The install gate adds this reason (action QUARANTINE: not installed, the gate re-resolves to an older release).
+    package static func releaseAgeReason(uploaded: Date?, config: Configuration, now: Date) -> Reason? {
+        guard config.minReleaseAge > 0, let uploaded else { return nil }
+        let age = now.timeIntervalSince(uploaded)
+        guard age < config.minReleaseAge else { return nil }
+        let hours = max(age, 0) / 3600
+        return Reason(
+            kind: .releaseAge, action: .quarantine,
+            message: "released \(formatScore((hours * 10).rounded() / 10)) h ago, younger than min_release_age "
+                + "(\(formatScore(config.minReleaseAge / 3600)) h)",
+            subject: "min_release_age")
+    }
+
     /// The reason one (non-ignored) vulnerability gives.
     static func vulnerabilityReason(_ finding: VulnerabilityFinding, config: Configuration) -> Reason {
         var detail: [String] = []

@@ -167,15 +167,44 @@ package final class OfflineDatabase: Sendable {
     }
 
     /// Imports an OSV zip (the per-ecosystem `all.zip` layout: one `<ID>.json` per record), replacing the content.
+    /// `source` (default: the path) is recorded for `status`.
     package func importZip(_ path: String, source: String? = nil) throws -> ImportSummary {
-        // Waits for the shared ZipArchive.
-        throw AdvisoryError.unreadableImport(path: path, message: "zip import is not built yet")
+        let archive: ZipArchive
+        do {
+            archive = try ZipArchive(path: path, limits: Self.zipLimits)
+        } catch {
+            throw AdvisoryError.unreadableImport(path: path, message: OSVAPISource.reason(error))
+        }
+        return try importArchive(archive, source: source ?? path)
     }
 
     /// Imports an OSV zip held in memory (a download); `name` (its URL) is recorded as the source.
     package func importZipData(_ data: Data, name: String) throws -> ImportSummary {
-        throw AdvisoryError.unreadableImport(path: name, message: "zip import is not built yet")
+        let archive: ZipArchive
+        do {
+            archive = try ZipArchive(data: data, name: name, limits: Self.zipLimits)
+        } catch {
+            throw AdvisoryError.unreadableImport(path: name, message: OSVAPISource.reason(error))
+        }
+        return try importArchive(archive, source: name)
     }
+
+    /// Every `.json` member is one record. A member that cannot be extracted (bad CRC, truncated data) means the
+    /// zip itself is damaged: the import stops before touching the database.
+    private func importArchive(_ archive: ZipArchive, source: String) throws -> ImportSummary {
+        var entries: [(origin: String, data: Data)] = []
+        for entry in archive.entries where !entry.isDirectory && entry.name.lowercased().hasSuffix(".json") {
+            do {
+                entries.append((entry.name, try archive.contents(of: entry)))
+            } catch {
+                throw AdvisoryError.unreadableImport(path: source, message: OSVAPISource.reason(error))
+            }
+        }
+        return try importRecords(entries, source: source)
+    }
+
+    /// OSV zips hold many small records: more entries than a wheel, no entry near the per-record limit.
+    static let zipLimits = ArchiveLimits(maxEntries: 1_000_000, maxEntrySize: maxRecordBytes)
 
     /// The largest single OSV record accepted (the biggest real ones are well under 1 MB).
     package static let maxRecordBytes = 16 << 20

@@ -156,3 +156,44 @@ import Testing
 extension OSVRecord {
     fileprivate var allIDs: [String] { [id] + aliases }
 }
+
+/// Over the whole shared OSV data, every record blocking: every line parses as a specifier set, and no version that
+/// any record marks affected (every pin of the independent expectation) satisfies its package's line.
+@Suite struct SharedDataConstraintsTests {
+    @Test func noAffectedVersionSatisfiesItsConstraint() throws {
+        let records = OSVTestData.sharedRecords
+        let byName = Dictionary(grouping: records) { PackageName.normalize($0.affected[0].package.name) }
+        let blocking = Set(records.map(\.id))
+        let lines = ConstraintsGenerator.generate(byName, blocking: blocking)
+        #expect(lines.count >= 660)
+        var specifiers: [String: SpecifierSet] = [:]
+        for line in lines where !line.specifier.isEmpty {
+            specifiers[line.name] = try SpecifierSet(line.specifier)
+            #expect(line.text.hasPrefix(line.name + line.specifier + "  # "))
+        }
+        var leaks: [String] = []
+        var checked = 0
+        for row in OSVTestData.expectedMatches where !row.ids.isEmpty {
+            guard (try? Version(row.version)) != nil else { continue }
+            checked += 1
+            let specifier = try #require(specifiers[row.name], "no line for \(row.name)")
+            if specifier.contains(row.version, prereleases: true) {
+                leaks.append("\(row.name) \(row.version) satisfies \(specifier)")
+            }
+        }
+        #expect(checked > 30_000)
+        #expect(leaks.isEmpty, "\(leaks.count) affected versions allowed, first: \(leaks.prefix(5))")
+    }
+
+    @Test func theTightestFormsAppearInRealData() throws {
+        let records = OSVTestData.sharedRecords
+        let byName = Dictionary(grouping: records) { PackageName.normalize($0.affected[0].package.name) }
+        let lines = ConstraintsGenerator.generate(byName, blocking: Set(records.map(\.id)))
+        // Floors, islands and open-ended ranges all occur; no line is empty where PEP 440 versions are affected.
+        #expect(lines.contains { $0.specifier.hasPrefix(">=") && !$0.specifier.contains("!=") })
+        #expect(lines.contains { $0.specifier.hasPrefix(">=") && $0.specifier.contains("!=") })
+        #expect(lines.contains { $0.specifier.contains("<") })
+        let django = try #require(lines.first { $0.name == "django" })
+        #expect(django.specifier.hasPrefix(">="), "\(django.specifier)")
+    }
+}

@@ -328,3 +328,50 @@ import Testing
                 == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite struct ConfigFuzzTests {
+    /// Mutations of every fixture: each either parses or fails with a one-line ConfigError, never a crash.
+    @Test func mutatedFixturesNeverCrash() throws {
+        let loader = ConfigLoader(environment: [:], diagnostics: NullDiagnostics())
+        let directory = TestPaths.fixture("config")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        var generator = SeededGenerator(
+            seed: UInt64(ProcessInfo.processInfo.environment["ALTERKS_FUZZ_SEED"] ?? "") ?? 0xA17E_4B5)
+        let pieces = ["=", "[", "]", "\"", "'", "\n", ".", "{", "}", ",", "#", "1e9", "-", "[[", "]]", "\\u0000", "ï"]
+        // ALTERKS_FUZZ_ROUNDS and ALTERKS_FUZZ_SEED run a bigger or different round by hand.
+        let rounds = Int(ProcessInfo.processInfo.environment["ALTERKS_FUZZ_ROUNDS"] ?? "") ?? 40
+        var tried = 0
+        var rejected = 0
+        for name in names {
+            let original = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            for _ in 0..<rounds {
+                var chars = Array(original)
+                for _ in 0..<(1 + Int(generator.next() % 4)) {
+                    let position = chars.isEmpty ? 0 : Int(generator.next() % UInt64(chars.count))
+                    switch generator.next() % 3 {
+                    case 0: if !chars.isEmpty { chars.remove(at: position) }
+                    case 1: chars.insert(contentsOf: pieces[Int(generator.next() % UInt64(pieces.count))], at: position)
+                    default:
+                        if !chars.isEmpty {
+                            chars[position] = Character(UnicodeScalar(UInt8(32 + generator.next() % 95)))
+                        }
+                    }
+                }
+                tried += 1
+                if let debug = ProcessInfo.processInfo.environment["ALTERKS_FUZZ_DEBUG"] {
+                    try? String(chars).write(toFile: debug, atomically: false, encoding: .utf8)
+                }
+                do {
+                    _ = try loader.parse(
+                        text: String(chars), file: name, baseDirectory: "/tmp", pyproject: nil, required: false)
+                } catch {
+                    rejected += 1
+                    #expect(!error.description.contains("\n"), "\(error.description)")
+                    #expect(error.description.hasPrefix(name))
+                }
+            }
+        }
+        #expect(tried == names.count * rounds)
+        #expect(rejected > 0)
+    }
+}

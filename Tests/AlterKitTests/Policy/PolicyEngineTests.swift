@@ -214,6 +214,20 @@ private let cases: [PolicyCase] = [
         #expect(!PolicyEngine.skipsHeuristics(Dependency(name: "c", version: "1"), config: c))
     }
 
+    @Test func releaseAge() {
+        let young = PolicyEngine.releaseAgeReason(
+            uploaded: now.addingTimeInterval(-3 * 3600), config: .defaults, now: now)
+        #expect(young?.kind == .releaseAge)
+        #expect(young?.action == .quarantine)
+        #expect(young?.message == "released 3 h ago, younger than min_release_age (48 h)")
+        #expect(
+            PolicyEngine.releaseAgeReason(uploaded: now.addingTimeInterval(-49 * 3600), config: .defaults, now: now)
+                == nil)
+        #expect(PolicyEngine.releaseAgeReason(uploaded: nil, config: .defaults, now: now) == nil)
+        let off = config { $0.minReleaseAge = 0 }
+        #expect(PolicyEngine.releaseAgeReason(uploaded: now, config: off, now: now) == nil)
+    }
+
     @Test(arguments: [(7.5, "7.5"), (60, "60"), (0.9, "0.9"), (72.456, "72.46"), (0.125, "0.13")])
     func scoresAreShort(value: Double, text: String) {
         #expect(PolicyEngine.formatScore(value) == text)

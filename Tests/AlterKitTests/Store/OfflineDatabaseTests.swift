@@ -137,3 +137,60 @@ import Testing
         #expect(try database.records(forPackage: "example").first?.affected.first?.versions == ["2.0"])
     }
 }
+
+@Suite struct OfflineDatabaseZipTests {
+    static let clock = OfflineDatabaseTests.clock
+
+    @Test func importsTheSharedZip() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try OfflineDatabaseTests.open(dir)
+        let summary = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        #expect(summary.imported == 2_661)
+        #expect(summary.malformed.isEmpty)
+        let status = try #require(try database.status())
+        #expect(status.recordCount == 2_661)
+        #expect(status.packageCount == 664)
+        #expect(status.newestModified.map(AutoSource.day) == "2024-10-10")
+        #expect(status.source.hasSuffix("osv-pypi.zip"))
+        #expect(try database.records(forPackage: "Django").count > 100)
+    }
+
+    @Test func aMalformedRecordInsideTheZipIsCountedNotFatal() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let zip = dir.appendingPathComponent("mixed.zip")
+        let good = try JSONEncoder().encode(OSVRecords.record("PYSEC-1", package: "alpha", versions: ["1.0"]))
+        var builder = ZipBuilder()
+        builder.add("PYSEC-1.json", good)
+        builder.add("PYSEC-2.json", text: #"{"id": "PYSEC-2"}"#)
+        builder.add("notes.txt", text: "not a record")
+        try builder.build().write(to: zip)
+        let database = try OfflineDatabaseTests.open(dir)
+        let summary = try database.importZip(zip.path)
+        #expect(summary.imported == 1)
+        #expect(
+            summary.malformed.map(\.description) == [
+                "PYSEC-2.json: OSV record PYSEC-2: missing required field modified"
+            ])
+    }
+
+    @Test(arguments: ["truncated", "not a zip", "empty zip"])
+    func aDamagedZipLeavesThePreviousDatabaseIntact(kind: String) throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try OfflineDatabaseTests.open(dir)
+        _ = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        let bad = dir.appendingPathComponent("bad.zip")
+        let original = try Data(contentsOf: TestPaths.shared("data/osv-pypi.zip"))
+        switch kind {
+        case "truncated": try original.prefix(original.count / 2).write(to: bad)
+        case "not a zip": try Data("PK but not really".utf8).write(to: bad)
+        default: try ZipBuilder().build().write(to: bad)
+        }
+        #expect(throws: AdvisoryError.self) { try database.importZip(bad.path) }
+        let status = try #require(try database.status())
+        #expect(status.recordCount == 2_661)
+        #expect(status.source.hasSuffix("osv-pypi.zip"))
+    }
+}

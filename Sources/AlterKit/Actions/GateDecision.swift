@@ -1,0 +1,92 @@
+import Foundation
+
+/// The engine's answer for one distribution pip would install.
+package struct GateDecision: Sendable, Hashable {
+    /// The distribution as the gate asked about it (name, exact version, hashes, URL, requested or not).
+    package var dependency: Dependency
+    package var verdict: Verdict
+    /// When this release was uploaded to its index, when known: the minimum release age is measured from it.
+    package var uploadTime: Date?
+
+    package init(dependency: Dependency, verdict: Verdict, uploadTime: Date? = nil) {
+        self.dependency = dependency
+        self.verdict = verdict
+        self.uploadTime = uploadTime
+    }
+}
+
+/// What the gate needs from the engine: a decision for every distribution of pip's resolution, and the policy's
+/// minimum release age. The engine (vulnerabilities, heuristics, policy, verdict cache) supplies it; the gate
+/// never reads a missing decision or a thrown error as clean.
+package struct GateDecider: Sendable {
+    /// One decision per dependency (any order; matched by name and version). Throwing stops the install.
+    package var decide: @Sendable ([Dependency]) async throws -> [GateDecision]
+    /// Releases younger than this many hours are not installed (0 turns the check off).
+    package var minReleaseAgeHours: Double
+
+    package init(
+        minReleaseAgeHours: Double = 48, decide: @escaping @Sendable ([Dependency]) async throws -> [GateDecision]
+    ) {
+        self.decide = decide
+        self.minReleaseAgeHours = minReleaseAgeHours
+    }
+}
+
+/// Why the gate stopped without installing. Every case means "nothing was installed by the gate".
+package enum GateError: AlterKSError, Equatable {
+    /// The command line is not a `pip install`.
+    case notAnInstall([String])
+    /// A user argument was refused before anything ran.
+    case unsafeArgument(String, reason: String)
+    /// pip's report names a value that cannot safely go on a command line or into a requirements file.
+    case unsafeReportValue(name: String, key: String, value: String)
+    /// pip's dry-run report could not be read.
+    case reportUnreadable(String)
+    /// The engine gave no decision for a distribution pip would install.
+    case missingDecision(name: String, version: String)
+    /// The engine could not answer.
+    case engineFailed(String)
+    /// No engine is connected to the gate in this build.
+    case engineNotWired
+    /// The minimum release age kept excluding releases past the bound on re-resolutions.
+    case tooManyReResolutions(Int)
+    /// The gate's private working files could not be made.
+    case workspace(String)
+    /// A quarantine step failed.
+    case quarantineFailed(name: String, version: String, reason: String)
+
+    package var exitStatus: ExitStatus {
+        switch self {
+        case .notAnInstall, .unsafeArgument: .usage
+        case .tooManyReResolutions: .findings
+        default: .sourceFailure
+        }
+    }
+
+    package var description: String {
+        switch self {
+        case .notAnInstall(let arguments):
+            "not a pip install command: pip \(arguments.joined(separator: " "))"
+        case .unsafeArgument(let argument, let reason):
+            "refusing \(argument.debugDescription): \(reason); nothing was run"
+        case .unsafeReportValue(let name, let key, let value):
+            "pip's resolution names \(name.debugDescription) with an unsafe \(key) \(value.debugDescription); "
+                + "nothing was installed"
+        case .reportUnreadable(let message):
+            "cannot read pip's dry-run report: \(message); nothing was installed"
+        case .missingDecision(let name, let version):
+            "the engine gave no verdict for \(name) \(version); nothing was installed"
+        case .engineFailed(let message):
+            "could not check the packages: \(message); nothing was installed"
+        case .engineNotWired:
+            "the install gate's engine is not wired yet in this build; nothing was installed "
+                + "(ALTERKS_BYPASS=1 skips the gate for one command)"
+        case .tooManyReResolutions(let rounds):
+            "gave up after \(rounds) re-resolutions excluding too-young releases; nothing was installed"
+        case .workspace(let message):
+            "cannot prepare the gate's working files: \(message); nothing was installed"
+        case .quarantineFailed(let name, let version, let reason):
+            "could not quarantine \(name) \(version): \(reason); nothing was installed"
+        }
+    }
+}

@@ -1,0 +1,509 @@
+import Foundation
+
+/// The install gate: lets pip resolve (`install --dry-run --report`), asks the engine about every distribution
+/// of that resolution, and then installs exactly what was scanned — or nothing.
+///
+/// - all ALLOW/ALERT: alerts are shown, then pip installs with the user's arguments pinned to the scanned
+///   versions (a constraints file), or, when every distribution is an index artifact with a sha256 and the user
+///   named plain requirements, from a generated `--require-hashes` requirements file pinning each artifact by hash;
+/// - any BLOCK: nothing is installed; each blocked distribution is shown with its reasons (exit 1);
+/// - QUARANTINE: each such distribution goes to its quarantine venv; the rest is installed only when none of it
+///   depends on a quarantined one (exit 1 either way: not everything asked for was installed);
+/// - a release younger than the minimum release age is excluded (`name!=version`) and pip re-resolves, falling
+///   back to the newest older release; when none satisfies, nothing is installed;
+/// - pip's own dry-run failure is passed through with its exit code.
+package struct InstallGate: Sendable {
+    /// Processes run to capture output (the dry run), the clock, diagnostics (alerts, blocks, notes), and the
+    /// environment pip is given.
+    package var services: Services
+    /// Runs the final install attached to the terminal.
+    package var launcher: any AttachedProcessLauncher
+    /// Where quarantined distributions go; nil refuses to install anything that needs quarantine.
+    package var quarantine: (any QuarantineService)?
+    /// Where a bypass is recorded.
+    package var bypassLog: (any BypassLog)?
+    package var options: GateOptions
+
+    package init(
+        services: Services, launcher: any AttachedProcessLauncher, quarantine: (any QuarantineService)?,
+        bypassLog: (any BypassLog)?, options: GateOptions
+    ) {
+        self.services = services
+        self.launcher = launcher
+        self.quarantine = quarantine
+        self.bypassLog = bypassLog
+        self.options = options
+    }
+
+    /// Gates `pip pipArguments` (argv without argv[0]: general options, `install`, its arguments) run through
+    /// `pip`. `decider` is consulted only when the gate is not bypassed.
+    package func run(pip: PipCommand, pipArguments: [String], decider: () throws -> GateDecider) async throws
+        -> GateOutcome
+    {
+        let invocation = try PipInvocation(pipArguments: pipArguments)
+        try ArgumentSafety.validate(invocation)
+        if let bypass = options.bypass {
+            return try await runBypassed(pip: pip, invocation: invocation, pipArguments: pipArguments, bypass: bypass)
+        }
+        let decider = try decider()
+        let workspace = try Workspace(parent: options.temporaryDirectory)
+        defer { workspace.remove() }
+        return try await gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
+    }
+
+    /// The environment pip runs with: ours, without the shim's private hint.
+    var pipEnvironment: [String: String] {
+        var environment = services.environment
+        environment.removeValue(forKey: "ALTERKS_REAL_PYTHON")
+        environment.removeValue(forKey: "ALTERKS_BYPASS")
+        return environment
+    }
+
+    private var diagnostics: any DiagnosticSink { services.diagnostics }
+
+    // MARK: - The gate
+
+    private func gate(pip: PipCommand, invocation: PipInvocation, decider: GateDecider, workspace: Workspace)
+        async throws -> GateOutcome
+    {
+        var outcome = GateOutcome()
+        var decided: [String: GateDecision] = [:]
+        var exclusions: [String] = []
+        var report: PipReport
+        var round = 0
+        while true {
+            round += 1
+            let reportPath = workspace.path("report-\(round).json")
+            let exclusionsPath = exclusions.isEmpty ? nil : try workspace.write("exclusions-\(round).txt", exclusions)
+            let dryRun = try await services.processes.run(
+                pip.executable,
+                pip.arguments(invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath)),
+                environment: pipEnvironment, currentDirectory: nil, stdin: nil)
+            if dryRun.exitCode != 0 {
+                outcome.pipOutput = dryRun
+                if outcome.excluded.isEmpty {
+                    outcome.result = .dryRunFailed
+                    outcome.exitCode = dryRun.exitCode
+                    let stderr = String(decoding: dryRun.stderr, as: UTF8.self)
+                    if stderr.contains("no such option: --report") || stderr.contains("no such option: --dry-run") {
+                        diagnostics.emit(
+                            Diagnostic(
+                                .error,
+                                "\(pip.display) is too old for the gate (it needs pip 22.2 or newer for "
+                                    + "--dry-run --report); nothing was installed"))
+                    }
+                } else {
+                    let list = outcome.excluded.map { "\($0.name) \($0.version)" }.joined(separator: ", ")
+                    diagnostics.emit(
+                        Diagnostic(
+                            .error,
+                            "no older release satisfies the request once the too-young releases are excluded "
+                                + "(\(list)); nothing was installed. pip said:"))
+                    outcome.result = .noOlderRelease
+                    outcome.exitCode = ExitStatus.findings.rawValue
+                }
+                return outcome
+            }
+            do {
+                let data = try FileIO.read(reportPath, limit: 256 << 20)
+                report = try PipReport.parse(data, source: "pip's dry-run report")
+            } catch let error as any AlterKSError {
+                throw GateError.reportUnreadable(error.description)
+            }
+            try await decideMissing(report.items, decider: decider, into: &decided)
+            let young = tooYoung(report.items, decided: decided, minAgeHours: decider.minReleaseAgeHours)
+            if young.isEmpty { break }
+            if round > options.maxReResolutions { throw GateError.tooManyReResolutions(options.maxReResolutions) }
+            for release in young {
+                diagnostics.info(
+                    "\(release.name) \(release.version) was uploaded \(Self.hours(release.ageHours)) ago, less than "
+                        + "the minimum release age of \(Self.hours(decider.minReleaseAgeHours)): excluded; "
+                        + "re-resolving for an older release")
+                exclusions.append(try ArgumentSafety.exclusionLine(name: release.name, version: release.version))
+            }
+            outcome.excluded += young
+        }
+
+        outcome.items = report.items
+        outcome.decisions = try report.items.map { item in
+            guard let decision = decided[Self.key(item.dependency)] else {
+                throw GateError.missingDecision(name: item.dependency.name, version: item.dependency.version ?? "")
+            }
+            return decision
+        }
+        for excluded in outcome.excluded {
+            if let chosen = report.items.first(where: {
+                $0.dependency.normalizedName == PackageName.normalize(excluded.name)
+            }) {
+                diagnostics.info(
+                    "\(chosen.dependency.name): \(chosen.dependency.version ?? "?") instead of \(excluded.version) "
+                        + "(too young)")
+            }
+        }
+        return try await act(
+            pip: pip, invocation: invocation, report: report, outcome: outcome, workspace: workspace)
+    }
+
+    /// Asks the engine about every item it has not answered for yet; a missing or mismatched answer fails.
+    private func decideMissing(
+        _ items: [PipReportItem], decider: GateDecider, into decided: inout [String: GateDecision]
+    ) async throws {
+        let missing = items.filter { decided[Self.key($0.dependency)] == nil }
+        guard !missing.isEmpty else { return }
+        let answers: [GateDecision]
+        do {
+            answers = try await decider.decide(missing.map(\.dependency))
+        } catch let error as GateError {
+            throw error
+        } catch let error as any AlterKSError {
+            throw GateError.engineFailed(error.description)
+        } catch {
+            throw GateError.engineFailed("\(error)")
+        }
+        var byName: [String: GateDecision] = [:]
+        for answer in answers { byName[answer.dependency.normalizedName] = answer }
+        for item in missing {
+            let version = item.dependency.version ?? ""
+            guard var answer = byName[item.dependency.normalizedName],
+                Self.sameVersion(answer.dependency.version, version)
+            else {
+                throw GateError.missingDecision(name: item.dependency.name, version: version)
+            }
+            answer.dependency = item.dependency
+            decided[Self.key(item.dependency)] = answer
+        }
+    }
+
+    static func sameVersion(_ a: String?, _ b: String) -> Bool {
+        guard let a else { return false }
+        if a == b { return true }
+        guard let left = try? Version(a), let right = try? Version(b) else { return false }
+        return left == right
+    }
+
+    /// Index releases uploaded less than `minAgeHours` ago.
+    private func tooYoung(_ items: [PipReportItem], decided: [String: GateDecision], minAgeHours: Double)
+        -> [ExcludedRelease]
+    {
+        guard minAgeHours > 0 else { return [] }
+        let now = services.clock.now()
+        return items.compactMap { item in
+            guard item.kind == .index, let decision = decided[Self.key(item.dependency)],
+                let uploaded = decision.uploadTime
+            else { return nil }
+            let age = now.timeIntervalSince(uploaded) / 3600
+            guard age < minAgeHours else { return nil }
+            return ExcludedRelease(
+                name: item.dependency.name, version: item.dependency.version ?? "", uploadTime: uploaded,
+                ageHours: age)
+        }
+    }
+
+    static func key(_ dependency: Dependency) -> String {
+        dependency.normalizedName + "==" + (dependency.version ?? "")
+    }
+
+    static func hours(_ value: Double) -> String {
+        value < 10 ? String(format: "%.1f h", max(0, value)) : String(format: "%.0f h", value)
+    }
+
+    // MARK: - Acting on the verdicts
+
+    private func act(
+        pip: PipCommand, invocation: PipInvocation, report: PipReport, outcome: GateOutcome, workspace: Workspace
+    ) async throws -> GateOutcome {
+        var outcome = outcome
+        let pairs = Array(zip(outcome.items, outcome.decisions))
+        let blocked = pairs.filter { $0.1.verdict.action == .block }
+        let quarantined = pairs.filter { $0.1.verdict.action == .quarantine }
+        for (item, decision) in blocked {
+            diagnostics.emit(Diagnostic(.error, "BLOCKED \(Self.describe(item)): \(Self.reasons(decision.verdict))"))
+        }
+        if !blocked.isEmpty {
+            diagnostics.emit(Diagnostic(.error, "nothing was installed"))
+            outcome.result = .blocked
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
+        for (item, decision) in pairs where decision.verdict.action == .alert {
+            diagnostics.warning("ALERT \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+        }
+        if options.gateOnly || (invocation.isDryRun && !quarantined.isEmpty) {
+            for (item, decision) in quarantined {
+                diagnostics.warning(
+                    "would quarantine \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+            }
+            if options.gateOnly {
+                outcome.result = .gateOnly
+                outcome.exitCode = quarantined.isEmpty ? 0 : ExitStatus.findings.rawValue
+                return outcome
+            }
+            outcome.result = .quarantined
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
+        if !quarantined.isEmpty {
+            return try await quarantineAndInstallRest(
+                pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
+                workspace: workspace)
+        }
+
+        let items = outcome.items
+        let hashable = !items.isEmpty && items.allSatisfy { $0.kind == .index && $0.sha256 != nil }
+        let requirementsPath = workspace.path("requirements.txt")
+        if hashable, !invocation.isDryRun, !invocation.hasNonNameRequirementSources,
+            let arguments = invocation.pinnedInstallArguments(requirements: requirementsPath, requireHashes: true)
+        {
+            _ = try workspace.write(
+                "requirements.txt", try items.map { try ArgumentSafety.pinnedRequirementLine($0, withHash: true) })
+            outcome.installMode = .hashPinned
+            outcome.installArguments = arguments
+        } else {
+            let constraints = try workspace.write(
+                "constraints.txt", try items.map { try ArgumentSafety.constraintLine($0) })
+            outcome.installMode = .constraints
+            outcome.installArguments = invocation.constrainedInstallArguments(constraints: constraints)
+        }
+        let code = try await launcher.run(
+            pip.executable, pip.arguments(outcome.installArguments ?? []), environment: pipEnvironment)
+        outcome.result = code == 0 ? .installed : .installFailed
+        outcome.exitCode = code
+        return outcome
+    }
+
+    /// Quarantines each flagged distribution, then installs the rest — only when none of it depends on a
+    /// quarantined one.
+    private func quarantineAndInstallRest(
+        pip: PipCommand, invocation: PipInvocation, report: PipReport,
+        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, workspace: Workspace
+    ) async throws -> GateOutcome {
+        var outcome = outcome
+        outcome.result = .quarantined
+        outcome.exitCode = ExitStatus.findings.rawValue
+        guard let quarantine else {
+            for (item, _) in quarantined {
+                diagnostics.emit(
+                    Diagnostic(.error, "\(Self.describe(item)) needs quarantine, which is not available here"))
+            }
+            diagnostics.emit(Diagnostic(.error, "nothing was installed"))
+            return outcome
+        }
+        let target = QuarantineTarget(
+            pip: pip, globalArguments: invocation.globalArguments,
+            installOptions: invocation.optionsWithoutRequirements ?? [])
+        for (item, decision) in quarantined {
+            let record: QuarantineRecord
+            do {
+                record = try await quarantine.quarantine(item, decision: decision, target: target)
+            } catch let error as GateError {
+                throw error
+            } catch {
+                throw GateError.quarantineFailed(
+                    name: item.dependency.name, version: item.dependency.version ?? "", reason: "\(error)")
+            }
+            outcome.quarantined.append(record)
+            diagnostics.emit(
+                Diagnostic(
+                    .error,
+                    "QUARANTINED \(Self.describe(item)) → \(record.directory): \(Self.reasons(decision.verdict)) "
+                        + "(`alterks quarantine inspect \(record.normalizedName)`)"))
+        }
+
+        let quarantinedNames = Set(quarantined.map { $0.0.dependency.normalizedName })
+        let rest = outcome.items.filter { !quarantinedNames.contains($0.dependency.normalizedName) }
+        let graph = DependencyGraph(items: outcome.items, environment: report.environment)
+        let chains = graph.chains(from: rest.map(\.dependency.normalizedName), to: quarantinedNames)
+        if !chains.isEmpty {
+            for (name, chain) in chains.sorted(by: { $0.key < $1.key }) {
+                diagnostics.emit(
+                    Diagnostic(
+                        .error,
+                        "not installing \(name): it depends on a quarantined package (\(chain.joined(separator: " → ")))"
+                    ))
+            }
+            diagnostics.emit(Diagnostic(.error, "nothing else was installed"))
+            outcome.result = .dependsOnQuarantined
+            return outcome
+        }
+        guard !rest.isEmpty else { return outcome }
+        if invocation.isDryRun { return outcome }
+
+        if let odd = rest.first(where: { !($0.kind == .index || ($0.kind == .directArchive && $0.sha256 != nil)) }) {
+            diagnostics.emit(
+                Diagnostic(
+                    .error,
+                    "cannot install the rest apart from the quarantined packages: \(Self.describe(odd)) is a "
+                        + "\(odd.kind.rawValue) reference; nothing else was installed"))
+            outcome.result = .dependsOnQuarantined
+            return outcome
+        }
+        let withHash = rest.allSatisfy { $0.sha256 != nil }
+        let lines = try rest.map { item in
+            item.kind == .index
+                ? try ArgumentSafety.pinnedRequirementLine(item, withHash: withHash)
+                : try ArgumentSafety.directArchiveLine(item)
+        }
+        let requirements = try workspace.write("requirements-rest.txt", lines)
+        guard let arguments = invocation.pinnedInstallArguments(requirements: requirements, requireHashes: withHash)
+        else {
+            diagnostics.emit(
+                Diagnostic(
+                    .error,
+                    "cannot separate your pip options from your requirements with certainty; nothing else was "
+                        + "installed"))
+            outcome.result = .dependsOnQuarantined
+            return outcome
+        }
+        outcome.installMode = withHash ? .hashPinned : .pinned
+        outcome.installArguments = arguments
+        let code = try await launcher.run(pip.executable, pip.arguments(arguments), environment: pipEnvironment)
+        if code != 0 { outcome.exitCode = code }
+        return outcome
+    }
+
+    /// `name version` plus "(a dependency)" for what the user did not ask for.
+    static func describe(_ item: PipReportItem) -> String {
+        let base = "\(item.dependency.name) \(item.dependency.version ?? "")"
+        return item.dependency.direct == false ? base + " (a dependency)" : base
+    }
+
+    /// The verdict's reasons, strictest first, on one line.
+    static func reasons(_ verdict: Verdict) -> String {
+        let sorted = verdict.reasons.sorted { $0.action > $1.action }
+        return sorted.isEmpty ? "no reason given" : sorted.map(\.message).joined(separator: "; ")
+    }
+
+    // MARK: - Bypass
+
+    private func runBypassed(
+        pip: PipCommand, invocation: PipInvocation, pipArguments: [String], bypass: BypassRequest
+    ) async throws -> GateOutcome {
+        _ = invocation
+        var outcome = GateOutcome()
+        diagnostics.emit(
+            Diagnostic(
+                .error,
+                "GATE BYPASSED (\(bypass.source)): pip \(pipArguments.joined(separator: " ")) runs WITHOUT any "
+                    + "check — no vulnerability, malware, typosquat or release-age screening"))
+        if let bypassLog {
+            do {
+                try bypassLog.recordBypass(
+                    BypassEntry(
+                        time: services.clock.now(), source: bypass.source, pip: pip.display, arguments: pipArguments,
+                        workingDirectory: options.workingDirectory))
+            } catch {
+                diagnostics.warning("the bypass could not be logged: \(error)")
+            }
+        } else {
+            diagnostics.warning("the bypass could not be logged: no state database")
+        }
+        outcome.result = .bypassed
+        outcome.exitCode = try await launcher.run(
+            pip.executable, pip.arguments(pipArguments), environment: pipEnvironment)
+        return outcome
+    }
+}
+
+/// How one gate run behaves.
+package struct GateOptions: Sendable {
+    /// Where the private working folder (report, constraints) is made.
+    package var temporaryDirectory: String
+    /// The working directory, for the bypass log.
+    package var workingDirectory: String?
+    /// Bound on re-resolutions for the minimum release age.
+    package var maxReResolutions: Int
+    /// Skip the gate for this command (and say so loudly, and log it).
+    package var bypass: BypassRequest?
+    /// Decide and report, but neither install nor quarantine (`alterks install --dry-run`).
+    package var gateOnly: Bool
+
+    package init(
+        temporaryDirectory: String, workingDirectory: String? = nil, maxReResolutions: Int = 8,
+        bypass: BypassRequest? = nil, gateOnly: Bool = false
+    ) {
+        self.temporaryDirectory = temporaryDirectory
+        self.workingDirectory = workingDirectory
+        self.maxReResolutions = maxReResolutions
+        self.bypass = bypass
+        self.gateOnly = gateOnly
+    }
+}
+
+/// Why the gate is skipped: `ALTERKS_BYPASS=1` or `--bypass`.
+package struct BypassRequest: Sendable, Hashable {
+    package var source: String
+    package init(source: String) { self.source = source }
+}
+
+/// A release left out because it was younger than the minimum release age.
+package struct ExcludedRelease: Sendable, Hashable {
+    package var name: String
+    package var version: String
+    package var uploadTime: Date
+    package var ageHours: Double
+}
+
+/// How the final `pip install` was pinned.
+package enum InstallMode: String, Sendable, Hashable {
+    /// The user's arguments plus `-c` pinning every scanned version.
+    case constraints
+    /// A generated requirements file pinning every scanned artifact by version and sha256, `--require-hashes`.
+    case hashPinned
+    /// A generated requirements file pinning every scanned version (no hashes: some artifact had none).
+    case pinned
+}
+
+/// What one gate run did.
+package struct GateOutcome: Sendable {
+    package enum Result: String, Sendable, Hashable {
+        case installed, installFailed, gateOnly, blocked, quarantined, dependsOnQuarantined, dryRunFailed
+        case noOlderRelease, bypassed
+    }
+
+    package var result: Result = .installed
+    /// The exit code for the command.
+    package var exitCode: Int32 = 0
+    /// The final resolution that was scanned.
+    package var items: [PipReportItem] = []
+    /// One decision per item, in the same order.
+    package var decisions: [GateDecision] = []
+    package var excluded: [ExcludedRelease] = []
+    package var quarantined: [QuarantineRecord] = []
+    package var installMode: InstallMode?
+    /// The argv (without argv[0]) of the final pip install, when one ran.
+    package var installArguments: [String]?
+    /// The dry run's output when it failed: the caller writes it through.
+    package var pipOutput: ProcessResult?
+
+    package init() {}
+}
+
+/// A private working folder (0700) for one gate run, removed at the end.
+struct Workspace {
+    let root: String
+
+    init(parent: String) throws {
+        var template = Array("\(parent)/alterks-gate-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw GateError.workspace("\(parent): \(systemErrorMessage(errno))")
+        }
+        root = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func path(_ name: String) -> String { root + "/" + name }
+
+    /// Writes `lines` (one per line) to a new file in the folder and returns its path.
+    func write(_ name: String, _ lines: [String]) throws -> String {
+        let target = path(name)
+        do {
+            try FileIO.writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: target)
+        } catch {
+            throw GateError.workspace("\(error)")
+        }
+        return target
+    }
+
+    func remove() {
+        try? FileManager().removeItem(atPath: root)
+    }
+}

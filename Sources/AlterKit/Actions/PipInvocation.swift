@@ -1,0 +1,136 @@
+import Foundation
+import ShimCore
+
+/// How to start the real pip: an executable (`/venv/bin/pip`), or an interpreter with `-m pip`.
+package struct PipCommand: Sendable, Hashable, Codable {
+    /// Absolute path of the program to run.
+    package var executable: String
+    /// Arguments before pip's own (`["-m", "pip"]` for an interpreter).
+    package var leadingArguments: [String]
+
+    package init(executable: String, leadingArguments: [String] = []) {
+        self.executable = executable
+        self.leadingArguments = leadingArguments
+    }
+
+    /// A pip executable.
+    package static func executable(_ path: String) -> PipCommand { PipCommand(executable: path) }
+
+    /// `PYTHON -m pip`.
+    package static func python(_ path: String) -> PipCommand {
+        PipCommand(executable: path, leadingArguments: ["-m", "pip"])
+    }
+
+    /// The argv (without argv[0]) for pip `arguments`.
+    package func arguments(_ arguments: [String]) -> [String] { leadingArguments + arguments }
+
+    /// How a person would type it, for messages.
+    package var display: String { ([executable] + leadingArguments).joined(separator: " ") }
+}
+
+/// One `pip install` command line as the user gave it, split for the gate: general options (kept before
+/// `install` in every pip run), the install arguments, and what they mean.
+package struct PipInvocation: Sendable, Hashable {
+    /// General options before `install`, with a `--` that ended them removed.
+    package var globalArguments: [String]
+    /// Everything after the `install` word, unchanged.
+    package var installArguments: [String]
+    /// The install arguments read as pip reads them.
+    package var tokens: [PipToken]
+
+    /// Splits a full pip command line (argv without argv[0]: general options, `install`, its arguments).
+    /// Throws when it is not an install.
+    package init(pipArguments: [String]) throws(GateError) {
+        let line = PipCommandLine(pipArguments)
+        guard line.command == "install" || (line.uncertain && pipArguments.contains("install")) else {
+            throw .notAnInstall(pipArguments)
+        }
+        let commandIndex: Int
+        if line.command == "install", let index = Self.commandIndex(pipArguments, globals: line.globalArguments) {
+            commandIndex = index
+        } else {
+            // An unknown general option: the first `install` word is the best reading; the dry run will tell.
+            commandIndex = pipArguments.firstIndex(of: "install")!
+        }
+        globalArguments = pipArguments[..<commandIndex].filter { $0 != "--" }
+        installArguments = Array(pipArguments[(commandIndex + 1)...])
+        tokens = PipOptionParser(options: PipOptions.installAndGeneral).tokenize(installArguments)
+    }
+
+    private static func commandIndex(_ arguments: [String], globals: [String]) -> Int? {
+        arguments.count > globals.count && arguments[globals.count] == "install" ? globals.count : nil
+    }
+
+    /// Every token was read with certainty (no option this build does not know).
+    package var isCertain: Bool {
+        !tokens.contains { if case .invalid = $0.kind { return true } else { return false } }
+    }
+
+    /// The user's `--dry-run`.
+    package var isDryRun: Bool { tokens.contains { $0.option?.name == "--dry-run" } }
+
+    /// Requirement sources other than plain requirement specifiers: `-r` files, `-e` editables, and positional
+    /// paths or URLs.
+    package var hasNonNameRequirementSources: Bool {
+        tokens.contains { token in
+            if let name = token.option?.name { return name == "--requirement" || name == "--editable" }
+            if case .positional(let value) = token.kind { return ArgumentSafety.looksLikePathOrURL(value) }
+            return false
+        }
+    }
+
+    /// The install arguments without the tokens `drop` selects; nil when that cannot be done by removing whole
+    /// argv elements (a short cluster such as `-Ur FILE` mixing kept and dropped letters).
+    func installArguments(dropping drop: (PipToken) -> Bool) -> [String]? {
+        var removed = Set<Int>()
+        var keep = Set<Int>()
+        for token in tokens {
+            if drop(token) {
+                removed.formUnion(token.range)
+            } else {
+                keep.formUnion(token.range)
+            }
+        }
+        guard removed.isDisjoint(with: keep) else { return nil }
+        return installArguments.indices.filter { !removed.contains($0) }.map { installArguments[$0] }
+    }
+
+    /// The user's install options without any requirement source (positionals, `-r`, `-e`) and the `--`: what a
+    /// pinned requirements file is combined with. Nil when the arguments cannot be split with certainty.
+    package var optionsWithoutRequirements: [String]? {
+        guard isCertain else { return nil }
+        return installArguments { token in
+            switch token.kind {
+            case .positional, .endOfOptions: return true
+            case .option(let option, _):
+                return option.name == "--requirement" || option.name == "--editable"
+            case .invalid: return false
+            }
+        }
+    }
+
+    /// `pip GLOBALS install --dry-run --quiet --report REPORT [-c EXCLUSIONS] ARGS…` (the user's `--report` left
+    /// out, so that pip writes ours).
+    package func dryRunArguments(report: String, exclusions: String?) -> [String] {
+        // When the user's --report cannot be removed cleanly it stays; it then wins over ours, pip writes no file
+        // for us to read, and the gate stops (fail closed).
+        let userArguments = installArguments { $0.option?.name == "--report" } ?? installArguments
+        var arguments = globalArguments + ["install", "--dry-run", "--quiet", "--report", report]
+        if let exclusions { arguments += ["--constraint", exclusions] }
+        return arguments + userArguments
+    }
+
+    /// `pip GLOBALS install -c CONSTRAINTS ARGS…`: the user's command pinned to the scanned versions.
+    package func constrainedInstallArguments(constraints: String) -> [String] {
+        globalArguments + ["install", "--constraint", constraints] + installArguments
+    }
+
+    /// `pip GLOBALS install [--require-hashes] -r REQUIREMENTS OPTIONS…`: exactly the listed distributions, with the
+    /// user's options (target, index, upgrade …) but none of their requirement sources. Nil when the options
+    /// cannot be separated from the requirements with certainty.
+    package func pinnedInstallArguments(requirements: String, requireHashes: Bool) -> [String]? {
+        guard let options = optionsWithoutRequirements else { return nil }
+        return globalArguments + ["install"] + (requireHashes ? ["--require-hashes"] : [])
+            + ["--requirement", requirements] + options
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import TOMLKit
+
+/// The checks that need the whole artifact: metadata, RECORD, binaries, entry points, `.pth` files, install-time
+/// code followed across files.
+extension InspectionRun {
+    func finish() -> ArtifactInspection {
+        readIdentity()
+        switch format {
+        case .wheel, .installed:
+            recordChecks()
+            nativeChecks()
+            wheelEntryPoints()
+        case .sdist:
+            installTimeCode()
+            sdistEntryPoints()
+        }
+        pthChecks()
+        runtimeExecutedFiles()
+        return ArtifactInspection(
+            artifact: artifact, format: format, project: project, version: version, fileCount: members.count,
+            totalBytes: totalBytes, findings: deduplicated(), complete: complete, hooks: hooks)
+    }
+
+    /// One finding per kind, file and line: the most severe one.
+    func deduplicated() -> [InspectionFinding] {
+        var best: [String: InspectionFinding] = [:]
+        for f in findings {
+            let key = "\(f.kind.rawValue)\u{0}\(f.file)\u{0}\(f.line ?? 0)"
+            if let existing = best[key], existing.severity >= f.severity { continue }
+            best[key] = f
+        }
+        return Array(best.values).normalized()
+    }
+
+    func text(_ path: String) -> Data? { texts[path].map { Data($0) } }
+
+    func readIdentity() {
+        var headers: [String: [String]] = [:]
+        if let distInfo, let metadata = text(distInfo + "METADATA") {
+            headers = WheelMetadata.headers(metadata)
+        } else if let pkgInfo = text(sdistRoot + "PKG-INFO") {
+            headers = WheelMetadata.headers(pkgInfo)
+        }
+        project = headers["name"]?.first
+        version = headers["version"]?.first
+        if project == nil {
+            // From the file name: name-version[-tags].whl or name-version.tar.gz.
+            var stem = String(artifact.split(separator: "/").last ?? "")
+            for suffix in [".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar"] where stem.hasSuffix(suffix) {
+                stem.removeLast(suffix.count)
+            }
+            let parts = stem.split(separator: "-")
+            if format == .wheel, parts.count >= 2 {
+                project = String(parts[0])
+                version = String(parts[1])
+            } else if let dash = stem.lastIndex(of: "-") {
+                project = String(stem[..<dash])
+                version = String(stem[stem.index(after: dash)...])
+            }
+        }
+    }
+
+    // MARK: RECORD
+
+    func recordChecks() {
+        guard let distInfo else {
+            if format == .wheel {
+                report(
+                    .recordMissing, .high, file: artifact, line: nil, evidence: "a wheel without a .dist-info/RECORD")
+            }
+            return
+        }
+        guard let recordData = text(distInfo + "RECORD") else {
+            report(.recordMissing, .high, file: distInfo + "RECORD", line: nil, evidence: "no RECORD in \(distInfo)")
+            return
+        }
+        let record = WheelMetadata.parseRecord(recordData)
+        var listed: [String: WheelMetadata.RecordEntry] = [:]
+        for entry in record { listed[Self.normalize(entry.path) ?? entry.path] = entry }
+        if format == .wheel {
+            let unsigned: Set<String> = [distInfo + "RECORD", distInfo + "RECORD.jws", distInfo + "RECORD.p7s"]
+            for path in memberOrder where listed[path] == nil && !unsigned.contains(path) {
+                let lower = path.lowercased()
+                let code =
+                    lower.hasSuffix(".py") || lower.hasSuffix(".pth") || lower.hasSuffix(".so")
+                    || members[path]?.native != nil
+                report(
+                    .unlistedFile, code ? .high : .medium, file: path, line: nil,
+                    evidence: "\(path) is in the wheel but not listed in RECORD")
+            }
+        }
+        for (path, entry) in listed.sorted(by: { $0.key < $1.key }) {
+            guard let facts = members[path] else {
+                if format == .wheel {
+                    report(
+                        .recordMissing, .low, file: path, line: nil, evidence: "RECORD lists \(path), not in the wheel")
+                }
+                continue
+            }
+            guard !entry.hash.isEmpty, let actual = facts.recordHash else { continue }
+            let expected = entry.hash.replacingOccurrences(of: "=", with: "")
+            guard expected.lowercased().hasPrefix("sha256") else {
+                report(
+                    .recordMismatch, .low, file: path, line: nil,
+                    evidence:
+                        "RECORD hash of \(path) uses \(entry.hash.split(separator: "=").first ?? ""), not verified")
+                continue
+            }
+            let actualBare = actual.replacingOccurrences(of: "=", with: "")
+            if "sha256" + expected.dropFirst(6) != actualBare {
+                let what = format == .installed ? "changed since it was installed" : "does not match RECORD"
+                report(
+                    .recordMismatch, .high, file: path, line: nil,
+                    evidence: "\(path) \(what) (RECORD \(entry.hash), actual \(actual))")
+            } else if let size = entry.size, size != facts.size {
+                report(
+                    .recordMismatch, .high, file: path, line: nil,
+                    evidence: "\(path) is \(facts.size) bytes, RECORD says \(size)")
+            }
+        }
+    }
+
+    // MARK: Binaries
+
+    func nativeChecks() {
+        guard let distInfo, let wheel = text(distInfo + "WHEEL") else { return }
+        let purelib = WheelMetadata.headers(wheel)["root-is-purelib"]?.first?.lowercased() == "true"
+        // A wheel whose tag says it is for one platform may carry binaries whatever Root-Is-Purelib says.
+        let tags = WheelMetadata.headers(wheel)["tag"] ?? []
+        let platformSpecific = tags.contains { !$0.hasSuffix("-any") }
+        guard purelib && !platformSpecific else { return }
+        for path in memberOrder {
+            guard let facts = members[path] else { continue }
+            let inScripts = path.split(separator: "/").dropFirst().first == "scripts" && path.contains(".data/")
+            if let native = facts.native {
+                report(
+                    .nativeBinary, .medium, file: path, line: nil,
+                    evidence: "\(native) executable or library in a pure-Python wheel")
+            } else if let interpreter = facts.shebang, !inScripts, !interpreter.lowercased().hasPrefix("python"),
+                !interpreter.isEmpty
+            {
+                report(
+                    .nativeBinary, .low, file: path, line: 1,
+                    evidence: "\(interpreter) script outside .data/scripts in a pure-Python wheel")
+            }
+        }
+    }
+
+    // MARK: Entry points
+
+    func wheelEntryPoints() {
+        if let distInfo, let data = text(distInfo + "entry_points.txt") {
+            let sections = WheelMetadata.ini(data)
+            for section in ["console_scripts", "gui_scripts"] {
+                for entry in sections[section] ?? [] where ShadowedCommands.shadows(entry.key, project: project) {
+                    report(
+                        .entryPointShadow, .high, file: distInfo + "entry_points.txt", line: entry.line,
+                        evidence: "\(section) installs `\(entry.key)` (\(entry.value)), shadowing a common command")
+                }
+            }
+        }
+        for path in memberOrder {
+            let parts = path.split(separator: "/")
+            guard parts.count == 3, parts[0].hasSuffix(".data"), parts[1] == "scripts" else { continue }
+            if ShadowedCommands.shadows(String(parts[2]), project: project) {
+                report(
+                    .entryPointShadow, .high, file: path, line: nil,
+                    evidence: "installs the script `\(parts[2])`, shadowing a common command")
+            }
+        }
+    }
+
+    func sdistEntryPoints() {
+        guard let data = text(sdistRoot + "pyproject.toml"),
+            let table = try? TOMLTable(string: String(decoding: data, as: UTF8.self))
+        else { return }
+        for key in ["scripts", "gui-scripts"] {
+            guard let scripts = table["project"]?.table?[key]?.table else { continue }
+            for name in scripts.keys where ShadowedCommands.shadows(name, project: project) {
+                report(
+                    .entryPointShadow, .high, file: sdistRoot + "pyproject.toml", line: nil,
+                    evidence: "[project.\(key)] installs `\(name)`, shadowing a common command")
+            }
+        }
+    }
+
+    // MARK: Following code across files
+
+    /// Analyses `entries` and every file they import or exec inside the artifact. Returns the findings.
+    func follow(_ entries: [(path: String, top: CodePhase, function: CodePhase)], source: [String: [UInt8]] = [:])
+        -> [InspectionFinding]
+    {
+        var queue = entries
+        var visited = Set<String>()
+        var found: [InspectionFinding] = []
+        var index = 0
+        while index < queue.count, visited.count < inspector.maxFollowedFiles {
+            let (path, top, function) = queue[index]
+            index += 1
+            guard visited.insert(path).inserted, let bytes = source[path] ?? texts[path] else { continue }
+            let analysis = inspector.analyzer.analyze(source: bytes, file: path, topPhase: top, functionPhase: function)
+            found += analysis.findings
+            for imported in analysis.imports where imported.phase == .install || imported.phase == .startup {
+                for file in resolve(imported, from: path) where !visited.contains(file) {
+                    // Helpers next to setup.py are build code through and through; package modules run their
+                    // functions only when called.
+                    let helper = format == .sdist && Self.dirname(file) + "/" == sdistRoot
+                    queue.append((file, imported.phase, helper ? imported.phase : .callTime))
+                }
+            }
+            for executed in analysis.executedFiles where executed.phase == .install || executed.phase == .startup {
+                found += executedFile(
+                    executed, from: path, follow: { queue.append(($0, executed.phase, executed.phase)) })
+            }
+        }
+        return found
+    }
+
+    /// Judges a file that code reads and runs with `exec`.
+    func executedFile(_ executed: ExecutedFile, from file: String, follow: (String) -> Void) -> [InspectionFinding] {
+        let severity = CodeRules.severity(.execDataFile, executed.phase)
+        func finding(_ severity: Severity?, _ note: String) -> [InspectionFinding] {
+            guard let severity else { return [] }
+            return [
+                InspectionFinding(
+                    kind: .execDataFile, severity: severity, file: file, line: executed.line,
+                    evidence: Evidence.clip(note + ": " + executed.evidence), phase: executed.phase)
+            ]
+        }
+        if executed.path.isOutsideBuildDir {
+            return finding(severity, "runs the file \(executed.path.display), outside the artifact")
+        }
+        guard let target = resolve(executed.path, from: file) else {
+            let name = executed.path.rest
+            if name.isEmpty || name.lowercased().hasSuffix(".py") || executed.phase == .callTime { return [] }
+            return finding(.medium, "runs \(name), which is not in the artifact")
+        }
+        if target.lowercased().hasSuffix(".py") {
+            follow(target)
+            return []
+        }
+        // A data file run as code. A few lines of plain text (a version stub without the .py) are odd but
+        // ordinary; anything bigger or binary is a payload hidden from the usual places.
+        if members[target]?.smallText == true {
+            return finding(.medium, "runs the small text file \(target) as code")
+        }
+        return finding(severity, "runs the data file \(target) as code")
+    }
+
+    // MARK: .pth files
+
+    func pthChecks() {
+        for path in memberOrder where path.lowercased().hasSuffix(".pth") {
+            guard let bytes = texts[path] else { continue }
+            let lines = String(decoding: bytes, as: UTF8.self).split(
+                omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            var codeLines: [Int] = []
+            var program = ""
+            for (i, line) in lines.enumerated() {
+                // site.py runs lines that start with "import" followed by a space or a tab; the rest are paths.
+                if line.hasPrefix("import ") || line.hasPrefix("import\t") {
+                    codeLines.append(i + 1)
+                    program += line + "\n"
+                } else {
+                    program += "\n"
+                }
+            }
+            let name = String(path.split(separator: "/").last ?? "")
+            guard let first = codeLines.first else {
+                hooks.append("pth \(name) (paths)")
+                continue
+            }
+            hooks.append("pth \(name) (code)")
+            let found = follow([(path, .startup, .callTime)], source: [path: Array(program.utf8)])
+            findings += found
+            let dangerous = found.contains { $0.phase == .startup && $0.severity >= .high }
+            let line = String(lines[first - 1])
+            report(
+                .pthCode, dangerous ? .critical : .medium, file: path, line: first,
+                evidence: (dangerous
+                    ? "runs code at every interpreter start, and that code is dangerous: "
+                    : "runs code at every interpreter start: ") + line)
+        }
+    }
+
+    // MARK: Install-time code (sdists)
+
+    func installTimeCode() {
+        var entries: [(path: String, top: CodePhase, function: CodePhase)] = []
+        let setup = sdistRoot + "setup.py"
+        if members[setup] != nil {
+            hooks.append("setup.py")
+            entries.append((setup, .install, .install))
+            if let bytes = texts[setup] {
+                let analysis = inspector.analyzer.analyze(
+                    source: bytes, file: setup, topPhase: .install, functionPhase: .install)
+                if let line = analysis.commandClassLines.first {
+                    hooks.append("setup.py cmdclass")
+                    report(
+                        .installHook, .low, file: setup, line: line,
+                        evidence: "custom setup commands (cmdclass) run at install time")
+                }
+            }
+        }
+        if let data = text(sdistRoot + "pyproject.toml"),
+            let table = try? TOMLTable(string: String(decoding: data, as: UTF8.self)),
+            let system = table["build-system"]?.table,
+            let backend = system["build-backend"]?.string,
+            let backendPath = system["backend-path"]?.array
+        {
+            let module = String(backend.split(separator: ":").first ?? "")
+            for item in backendPath {
+                guard let dir = item.string, let base = Self.normalize(sdistRoot + dir) else { continue }
+                let prefix = base.isEmpty ? "" : base + "/"
+                let parts = module.split(separator: ".").joined(separator: "/")
+                for candidate in [prefix + parts + ".py", prefix + parts + "/__init__.py"]
+                where members[candidate] != nil {
+                    hooks.append("build backend \(backend) (in-tree)")
+                    report(
+                        .installHook, .low, file: candidate, line: nil,
+                        evidence: "in-tree build backend \(backend) (backend-path \(dir)) runs at install time")
+                    entries.append((candidate, .install, .install))
+                }
+            }
+        }
+        findings += follow(entries)
+    }
+
+    /// Data files that library code reads and runs at import or call time.
+    func runtimeExecutedFiles() {
+        for (file, executed) in runtimeExecuted {
+            findings += executedFile(executed, from: file, follow: { _ in })
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Why an artifact could not be fetched. A hash mismatch is a refusal: nothing of the download is read.
+package enum ArtifactStoreError: AlterKSError, Equatable {
+    case invalidHash(String)
+    case unsupportedURL(String)
+    case badFileName(String)
+    case hashMismatch(url: String, expected: String, actual: String)
+    case fetchFailed(url: String, status: Int)
+    case unreadable(path: String, reason: String)
+    case cacheUnwritable(path: String, reason: String)
+
+    package var exitStatus: ExitStatus {
+        switch self {
+        case .invalidHash, .unsupportedURL, .badFileName: .usage
+        case .hashMismatch, .fetchFailed, .unreadable, .cacheUnwritable: .sourceFailure
+        }
+    }
+
+    package var description: String {
+        switch self {
+        case .invalidHash(let hash): "not a sha256 hex digest: \(hash.debugDescription)"
+        case .unsupportedURL(let url): "\(url): only https:// (http:// to loopback) and file:// URLs are fetched"
+        case .badFileName(let name): "refusing artifact file name \(name.debugDescription)"
+        case .hashMismatch(let url, let expected, let actual):
+            "\(url): sha256 \(actual) does not match the expected \(expected); refused, nothing of it was read"
+        case .fetchFailed(let url, let status): "\(url): HTTP \(status)"
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .cacheUnwritable(let path, let reason): "cannot write the artifact cache \(path): \(reason)"
+        }
+    }
+}
+
+/// An artifact on disk whose sha256 has been checked.
+package struct FetchedArtifact: Sendable, Hashable {
+    package var path: String
+    package var fileName: String
+    package var sha256: String
+    /// True when no network (or source file) was read: the verified cache answered.
+    package var fromCache: Bool
+}
+
+/// Fetches artifacts once and keeps them content-addressed by sha256 in a private directory (0700 dirs, 0600
+/// files): `DIR/ab/abcdef…/name-1.0-py3-none-any.whl`, with the inspection result beside it. The expected hash
+/// is checked before anything else reads the bytes; a cached file is re-hashed before it is trusted.
+package struct ArtifactStore: Sendable {
+    package var directory: String
+    package var http: any HTTPClient
+    /// Largest artifact fetched.
+    package var maxBytes: Int
+    package var timeout: Double
+
+    package init(directory: String, http: any HTTPClient, maxBytes: Int = 2 << 30, timeout: Double = 600) {
+        self.directory = directory
+        self.http = http
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+    }
+
+    /// The store under the cache directory of `paths`.
+    package init(paths: AlterKSPaths, http: any HTTPClient) {
+        self.init(directory: paths.cacheDir + "/artifacts", http: http)
+    }
+
+    static func validHash(_ hash: String) throws -> String {
+        let lower = hash.lowercased()
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ hexValue($0) != nil }) else {
+            throw ArtifactStoreError.invalidHash(hash)
+        }
+        return lower
+    }
+
+    /// The artifact's file name: the last path component of the URL, without query or fragment.
+    static func fileName(of url: String) throws -> String {
+        var u = url
+        if let cut = u.firstIndex(where: { $0 == "#" || $0 == "?" }) { u = String(u[..<cut]) }
+        let name = (u.split(separator: "/").last.map(String.init) ?? "").removingPercentEncoding ?? ""
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.hasPrefix("."),
+            !name.utf8.contains(0)
+        else { throw ArtifactStoreError.badFileName(name) }
+        return name
+    }
+
+    /// A `#sha256=…` fragment (as package indexes write them), when the URL has one.
+    package static func fragmentHash(_ url: String) -> String? {
+        guard let range = url.range(of: "#sha256=") else { return nil }
+        return String(url[range.upperBound...].prefix(64))
+    }
+
+    func entryDirectory(_ sha256: String) -> String {
+        directory + "/" + String(sha256.prefix(2)) + "/" + sha256
+    }
+
+    /// The verified cached artifact with this hash, if any. A cached file whose bytes no longer match is removed.
+    package func cached(sha256 expected: String) throws -> FetchedArtifact? {
+        let hash = try Self.validHash(expected)
+        let dir = entryDirectory(hash)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return nil }
+        for name in names where !name.hasPrefix(".") && !name.hasSuffix(".inspection.json") {
+            let path = dir + "/" + name
+            guard let actual = try? hexString(SHA256.hash(fileAt: path)) else { continue }
+            if actual == hash { return FetchedArtifact(path: path, fileName: name, sha256: hash, fromCache: true) }
+            unlink(path)
+        }
+        return nil
+    }
+
+    /// The artifact at `url`, verified against `sha256` (hex) before anything reads it, from the cache when it is
+    /// there. With no expected hash the download is taken as it is and cached under its own hash.
+    package func fetch(url: String, sha256 expected: String?) async throws -> FetchedArtifact {
+        let expectedHash = try expected.map(Self.validHash)
+        if let expectedHash, let hit = try cached(sha256: expectedHash) { return hit }
+        let name = try Self.fileName(of: url)
+        let data: Data
+        if url.lowercased().hasPrefix("file://") {
+            var path = String(url.dropFirst(7))
+            if let cut = path.firstIndex(where: { $0 == "#" || $0 == "?" }) { path = String(path[..<cut]) }
+            path = path.removingPercentEncoding ?? path
+            do {
+                data = try FileIO.read(path, limit: maxBytes)
+            } catch {
+                throw ArtifactStoreError.unreadable(path: path, reason: "\(error)")
+            }
+        } else {
+            guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") else {
+                throw ArtifactStoreError.unsupportedURL(url)
+            }
+            try requireSecureURL(url)
+            let response = try await http.send(HTTPRequest(url: url, timeout: timeout, maxBodyBytes: maxBytes))
+            guard response.status == 200 else {
+                throw ArtifactStoreError.fetchFailed(url: url, status: response.status)
+            }
+            data = response.body
+        }
+        let actual = hexString(SHA256.hash(data))
+        if let expectedHash, actual != expectedHash {
+            throw ArtifactStoreError.hashMismatch(url: url, expected: expectedHash, actual: actual)
+        }
+        let dir = entryDirectory(actual)
+        let path = dir + "/" + name
+        do {
+            try FileIO.ensurePrivateDirectory(dir)
+            try FileIO.writeAtomically(data, to: path)
+        } catch {
+            throw ArtifactStoreError.cacheUnwritable(path: path, reason: "\(error)")
+        }
+        return FetchedArtifact(path: path, fileName: name, sha256: actual, fromCache: false)
+    }
+
+    /// Fetches (or finds) the artifact and inspects it; the inspection is cached beside it, keyed by the rules'
+    /// version, so a warm gate neither downloads nor re-reads.
+    package func inspect(
+        url: String, sha256 expected: String?, inspector: ArtifactInspector = ArtifactInspector()
+    ) async throws -> (artifact: FetchedArtifact, inspection: ArtifactInspection) {
+        let artifact = try await fetch(url: url, sha256: expected)
+        let resultPath = entryDirectory(artifact.sha256) + "/v\(CodeAnalyzer.rulesVersion).inspection.json"
+        if artifact.fromCache, let data = try? FileIO.read(resultPath, limit: 64 << 20),
+            let saved = try? JSONDecoder().decode(ArtifactInspection.self, from: data), saved.sha256 == artifact.sha256
+        {
+            return (artifact, saved)
+        }
+        var inspection = try ArtifactReader.inspect(path: artifact.path, sha256: artifact.sha256, inspector: inspector)
+        inspection.artifact = artifact.fileName
+        if let data = try? JSONEncoder().encode(inspection) { try? FileIO.writeAtomically(data, to: resultPath) }
+        return (artifact, inspection)
+    }
+}

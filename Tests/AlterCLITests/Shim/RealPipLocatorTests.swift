@@ -1,0 +1,159 @@
+import ShimCore
+import Testing
+
+/// A file system described in memory: paths that exist (with their real path), executables, shim copies.
+struct FakeShimSystem: ShimSystem {
+    var selfPath: String? = "/opt/alterks/shims/pip"
+    /// path → real path, for every path that exists.
+    var real: [String: String] = [:]
+    var executables: Set<String> = []
+    var shimCopies: Set<String> = []
+
+    func selfExecutable() -> String? { selfPath }
+    func realPath(_ path: String) -> String? { real[path] ?? (executables.contains(path) ? path : nil) }
+    func isExecutableFile(_ path: String) -> Bool {
+        executables.contains(real[path] ?? path) || executables.contains(path)
+    }
+    func isShimBinary(_ path: String) -> Bool { shimCopies.contains(path) || path == selfPath }
+}
+
+@Suite struct RealPipLocatorTests {
+    func system() -> FakeShimSystem {
+        var system = FakeShimSystem()
+        system.real = [
+            "/opt/alterks/shims": "/opt/alterks/shims",
+            "/home/u/.local/share/alterks/shims": "/opt/alterks/shims",  // a symlink to the same folder
+            "/usr/bin": "/usr/bin",
+            "/venv/bin": "/venv/bin",
+            "/other": "/other",
+            "/opt/alterks/shims/pip": "/opt/alterks/shims/pip",
+            "/other/pip": "/other/pip",
+            "/usr/bin/pip": "/usr/bin/pip",
+            "/usr/bin/pip3": "/usr/bin/pip3",
+            "/venv/bin/pip": "/venv/bin/pip",
+        ]
+        system.executables = ["/opt/alterks/shims/pip", "/usr/bin/pip", "/usr/bin/pip3", "/venv/bin/pip", "/other/pip"]
+        return system
+    }
+
+    @Test func skipsItsOwnFolderEvenTwiceAndThroughSymlinks() {
+        let environment = ShimEnvironment(
+            path: "/opt/alterks/shims:/home/u/.local/share/alterks/shims:/opt/alterks/shims:/usr/bin")
+        let outcome = RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
+        #expect(outcome == .success(.executable("/usr/bin/pip")))
+    }
+
+    @Test func skipsOtherCopiesOfTheShim() {
+        var system = system()
+        system.shimCopies = ["/other/pip"]
+        let environment = ShimEnvironment(path: "/opt/alterks/shims:/other:/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system).locate(programName: "pip")
+                == .success(.executable("/usr/bin/pip")))
+    }
+
+    @Test func prefersTheActiveVirtualenv() {
+        let environment = ShimEnvironment(virtualEnv: "/venv", path: "/opt/alterks/shims:/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
+                == .success(.executable("/venv/bin/pip")))
+    }
+
+    @Test func virtualenvWithoutThatNameFallsBackToPath() {
+        let environment = ShimEnvironment(virtualEnv: "/venv", path: "/opt/alterks/shims:/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip3")
+                == .success(.executable("/usr/bin/pip3")))
+    }
+
+    @Test func explicitRealPipWins() {
+        let environment = ShimEnvironment(realPip: "/other/pip", virtualEnv: "/venv", path: "/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system()).locate(programName: "pip")
+                == .success(.executable("/other/pip")))
+    }
+
+    @Test func explicitRealPipThatIsTheShimIsRefused() {
+        let environment = ShimEnvironment(realPip: "/opt/alterks/shims/pip", path: "/usr/bin")
+        guard
+            case .failure(let message) = RealPipLocator(environment: environment, system: system()).locate(
+                programName: "pip")
+        else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(message.contains("shim itself"))
+    }
+
+    @Test func relativePathEntriesAreNotTrusted() {
+        var system = system()
+        system.real["."] = "/cwd"
+        system.executables.insert("/cwd/pip")
+        let environment = ShimEnvironment(path: ".::/opt/alterks/shims")
+        guard
+            case .failure(let message) = RealPipLocator(environment: environment, system: system).locate(
+                programName: "pip")
+        else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(message.contains("no real pip"))
+    }
+
+    @Test func pythonModeFromTheShellFunctions() {
+        var system = system()
+        system.executables.insert("/venv/bin/python")
+        let environment = ShimEnvironment(realPython: "/venv/bin/python", path: "/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system).locate(programName: "pip")
+                == .success(.python("/venv/bin/python")))
+    }
+
+    @Test func plansPassThroughWithArgvUnchanged() {
+        let environment = ShimEnvironment(path: "/opt/alterks/shims:/usr/bin")
+        let argv = ["pip", "list", "--format", "json"]
+        let plan = Shim.plan(argv: argv, environment: environment, system: system())
+        guard case .exec(let path, _, _) = plan else {
+            Issue.record("expected exec")
+            return
+        }
+        #expect(path == "/usr/bin/pip")
+        #expect(plan.execArguments(for: argv) == argv)
+    }
+
+    @Test func plansTheGateForAnInstall() {
+        var system = system()
+        system.executables.insert("/opt/alterks/bin/alterks")
+        system.selfPath = "/opt/alterks/shims/pip"
+        let environment = ShimEnvironment(alterksBin: "/opt/alterks/bin/alterks", path: "/opt/alterks/shims:/usr/bin")
+        let argv = ["pip3", "--log", "l.txt", "install", "requests"]
+        let plan = Shim.plan(argv: argv, environment: environment, system: system)
+        guard case .exec(let path, _, _) = plan else {
+            Issue.record("expected exec")
+            return
+        }
+        #expect(path == "/opt/alterks/bin/alterks")
+        #expect(
+            plan.execArguments(for: argv)
+                == ["alterks", "gate", "--pip", "/usr/bin/pip3", "--", "--log", "l.txt", "install", "requests"])
+    }
+
+    @Test func installWithoutAlterKSFailsClosed() {
+        let environment = ShimEnvironment(path: "/opt/alterks/shims:/usr/bin")
+        let plan = Shim.plan(argv: ["pip", "install", "x"], environment: environment, system: system())
+        guard case .failure(let message, let code) = plan else {
+            Issue.record("expected failure, got \(plan)")
+            return
+        }
+        #expect(code == 127)
+        #expect(message.contains("refusing"))
+    }
+
+    @Test func findsAlterKSInTheInstalledLayout() {
+        var system = system()
+        system.selfPath = "/p/share/alterks/shims/pip"
+        system.executables.insert("/p/share/alterks/bin/alterks")
+        let locator = RealPipLocator(environment: ShimEnvironment(), system: system)
+        #expect(locator.locateAlterKS() == "/p/share/alterks/bin/alterks")
+    }
+}

@@ -1,0 +1,162 @@
+import AlterKit
+import AlterTestSupport
+import Foundation
+import Testing
+
+/// The built `pip` shim binary against the real pip of a real venv, and the bash integration.
+@Suite struct ShimBinaryTests {
+    /// A testbed with the shim installed as `shims/pip`, `pip3`, `pip3.11` (a copy, as install.sh does).
+    func setUp(_ label: String) async throws -> (GateTestbed, URL) {
+        let shimBinary = try #require(
+            BuiltProducts.executable("pip"), "the pip shim is not built in \(BuiltProducts.directory.path)")
+        let testbed = try await GateTestbed.make(label)
+        let shims = testbed.root.appendingPathComponent("shims")
+        try FileManager.default.createDirectory(at: shims, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: shimBinary, to: shims.appendingPathComponent("pip"))
+        for name in ["pip3", "pip3.11"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: shims.appendingPathComponent(name).path, withDestinationPath: "pip")
+        }
+        return (testbed, shims)
+    }
+
+    func environment(_ testbed: GateTestbed, path: String, _ extra: [String: String] = [:]) -> [String: String] {
+        var environment = testbed.environment
+        environment["PATH"] = path
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    static let passThroughCommands: [[String]] = [
+        ["--version"], ["list"], ["list", "--format", "json"], ["show", "pip"], ["show", "no-such-project"],
+        ["install", "--help"], ["frobnicate"], ["freeze", "--all"],
+    ]
+
+    @Test func passThroughIsByteIdenticalToTheRealPip() async throws {
+        let (testbed, shims) = try await setUp("passthrough")
+        defer { testbed.remove() }
+        let venvBin = testbed.venv.appendingPathComponent("bin").path
+        // The shims folder twice on PATH (once through a symlink): still no recursion.
+        let alias = testbed.root.appendingPathComponent("alias")
+        try FileManager.default.createSymbolicLink(atPath: alias.path, withDestinationPath: shims.path)
+        let path = "\(shims.path):\(alias.path):\(venvBin):/usr/bin:/bin"
+        let environment = environment(testbed, path: path)
+        for arguments in Self.passThroughCommands {
+            let real = try runProcess(testbed.pip, arguments, environment: environment)
+            let shim = try runProcess(shims.appendingPathComponent("pip").path, arguments, environment: environment)
+            #expect(shim.status == real.status, "\(arguments)")
+            #expect(shim.stdoutData == real.stdoutData, "\(arguments)")
+            #expect(shim.stderr == real.stderr, "\(arguments)")
+            #expect(!real.stdout.isEmpty || !real.stderr.isEmpty, "\(arguments)")
+        }
+    }
+
+    @Test func anotherCopyOfTheShimOnPathIsSkipped() async throws {
+        let (testbed, shims) = try await setUp("two-copies")
+        defer { testbed.remove() }
+        let second = testbed.root.appendingPathComponent("shims2")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: shims.appendingPathComponent("pip"), to: second.appendingPathComponent("pip"))
+        let venvBin = testbed.venv.appendingPathComponent("bin").path
+        let environment = environment(testbed, path: "\(shims.path):\(second.path):\(venvBin)")
+        let result = try runProcess(shims.appendingPathComponent("pip").path, ["--version"], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains(testbed.venv.path))
+    }
+
+    @Test func noRealPipIsAClearError() async throws {
+        let (testbed, shims) = try await setUp("no-pip")
+        defer { testbed.remove() }
+        let result = try runProcess(
+            shims.appendingPathComponent("pip").path, ["--version"],
+            environment: environment(testbed, path: shims.path))
+        #expect(result.status == 127)
+        #expect(result.stderr.contains("no real pip found on PATH"))
+    }
+
+    @Test func anInstallThroughTheShimWithoutAnEngineInstallsNothing() async throws {
+        let (testbed, shims) = try await setUp("shim-unwired")
+        defer { testbed.remove() }
+        let alterks = try #require(BuiltProducts.executable("alterks"))
+        try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        let venvBin = testbed.venv.appendingPathComponent("bin").path
+        let environment = environment(
+            testbed, path: "\(shims.path):\(venvBin):/usr/bin:/bin", ["ALTERKS_BIN": alterks.path])
+        let result = try runProcess(
+            shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
+            environment: environment)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("not wired"))
+        #expect(try testbed.installed() == [:])
+
+        // The escape hatch: loud, logged, installs.
+        var bypass = environment
+        bypass["ALTERKS_BYPASS"] = "1"
+        let bypassed = try runProcess(
+            shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
+            environment: bypass)
+        #expect(bypassed.status == 0, "\(bypassed.stderr)")
+        #expect(bypassed.stderr.contains("GATE BYPASSED (ALTERKS_BYPASS=1)"))
+        #expect(try testbed.installed() == ["gamma": "1.0"])
+        let log = try StateLog(
+            path: testbed.root.appendingPathComponent("state/alterks/gate-log.sqlite3").path,
+            diagnostics: NullDiagnostics())
+        #expect(try log.bypasses().map(\.source) == ["ALTERKS_BYPASS=1"])
+    }
+
+    @Test func bashActivationSurvivesVenvActivationAndDeactivationRestoresPath() async throws {
+        let (testbed, shims) = try await setUp("bash")
+        defer { testbed.remove() }
+        let recorder = testbed.root.appendingPathComponent("record-alterks")
+        let records = testbed.root.appendingPathComponent("records.txt")
+        try Data(
+            """
+            #!/bin/sh
+            printf '%s|' "$@" >> '\(records.path)'
+            echo >> '\(records.path)'
+
+            """.utf8
+        ).write(to: recorder)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: recorder.path)
+        let script = """
+            set -u
+            orig="$PATH"
+            source '\(TestPaths.packageRoot.appendingPathComponent("shell/alterks.bash").path)' || exit 20
+            [ "${PATH%%:*}" = "$ALTERKS_SHIMS" ] || exit 21
+            source '\(testbed.venv.path)/bin/activate'
+            type -a pip | head -1
+            pip install one
+            pip3.11 install two
+            python -m pip install three
+            python3 -m pip install -U four
+            bash -c 'pip install five'
+            pip --version
+            python -m pip --version
+            deactivate
+            alterks-deactivate
+            [ "$PATH" = "$orig" ] || { echo "PATH not restored: $PATH"; exit 22; }
+            type pip 2>/dev/null | head -1
+            """
+        var environment = environment(
+            testbed, path: "/usr/bin:/bin:\(testbed.root.path)/elsewhere",
+            ["ALTERKS_SHIMS": shims.path, "ALTERKS_BIN": recorder.path])
+        environment.removeValue(forKey: "PROMPT_COMMAND")
+        let result = try runProcess("/bin/bash", ["--noprofile", "--norc", "-c", script], environment: environment)
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "pip is a function")
+        #expect(lines.filter { $0.contains("from \(testbed.venv.path)/lib/python3.11/site-packages/pip") }.count == 2)
+        let pip = testbed.venv.appendingPathComponent("bin/pip").path
+        let python = testbed.venv.appendingPathComponent("bin/python").path
+        let recorded = try String(contentsOf: records, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(
+            recorded == [
+                "gate|--pip|\(pip)|--|install|one|",
+                "gate|--pip|\(testbed.venv.path)/bin/pip3.11|--|install|two|",
+                "gate|--pip-python|\(python)|--|install|three|",
+                "gate|--pip-python|\(testbed.venv.path)/bin/python3|--|install|-U|four|",
+                "gate|--pip|\(pip)|--|install|five|",
+            ])
+    }
+}

@@ -1,0 +1,324 @@
+import AlterKit
+import AlterTestSupport
+import Foundation
+import Testing
+
+/// The gate against the real pip, real venvs, a local find-links index; offline.
+@Suite struct InstallGateTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// alpha 1.0 (requires beta>=1), beta 1.0 and 2.0, gamma 1.0.
+    func testbed(_ label: String) async throws -> GateTestbed {
+        let testbed = try await GateTestbed.make(label)
+        try testbed.wheels.wheel(name: "alpha", version: "1.0", requires: ["beta>=1"])
+        try testbed.wheels.wheel(name: "beta", version: "1.0")
+        try testbed.wheels.wheel(name: "beta", version: "2.0")
+        try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        return testbed
+    }
+
+    func gate(
+        _ testbed: GateTestbed, diagnostics: DiagnosticCollector, processes: any ProcessRunner = PosixProcessRunner(),
+        bypass: BypassRequest? = nil, bypassLog: (any BypassLog)? = nil, gateOnly: Bool = false
+    ) throws -> InstallGate {
+        let services = Services(
+            http: NoHTTP(), clock: FixedClock(Self.now), processes: processes, environment: testbed.environment,
+            diagnostics: diagnostics)
+        let quarantine = try Quarantine.open(
+            dataDir: testbed.root.appendingPathComponent("data").path, services: services)
+        return InstallGate(
+            services: services, launcher: testbed.launcher(), quarantine: quarantine, bypassLog: bypassLog,
+            options: GateOptions(
+                temporaryDirectory: testbed.root.appendingPathComponent("tmp").path, bypass: bypass,
+                gateOnly: gateOnly))
+    }
+
+    func messages(_ diagnostics: DiagnosticCollector) -> String {
+        diagnostics.diagnostics.map { "\($0.level): \($0.message)" }.joined(separator: "\n")
+    }
+
+    @Test func cleanInstallInstallsExactlyTheScannedVersions() async throws {
+        let testbed = try await testbed("clean")
+        defer { testbed.remove() }
+        let engine = FakeEngine()
+        let wheels = testbed.wheels
+        // A newer beta is published while the engine is deciding: it must not slip into the install.
+        engine.onDecide = { _ = try? wheels.wheel(name: "beta", version: "3.0") }
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["alpha"],
+            decider: { engine.decider })
+        #expect(outcome.result == .installed, "\(testbed.logText)")
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.installMode == .hashPinned)
+        #expect(Set(engine.askedFor) == ["alpha==1.0", "beta==2.0"])
+        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
+        #expect(outcome.installArguments?.contains("--require-hashes") == true)
+    }
+
+    @Test func requirementsFilesArePinnedByConstraints() async throws {
+        let testbed = try await testbed("constraints")
+        defer { testbed.remove() }
+        let requirements = testbed.root.appendingPathComponent("requirements.txt")
+        try Data("alpha\n".utf8).write(to: requirements)
+        let engine = FakeEngine()
+        let wheels = testbed.wheels
+        engine.onDecide = { _ = try? wheels.wheel(name: "beta", version: "3.0") }
+        let outcome = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
+            pip: .executable(testbed.pip),
+            pipArguments: ["install"] + testbed.indexOptions + ["-r", requirements.path], decider: { engine.decider })
+        #expect(outcome.result == .installed, "\(testbed.logText)")
+        #expect(outcome.installMode == .constraints)
+        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
+    }
+
+    @Test func aBlockedTransitiveDependencyInstallsNothing() async throws {
+        let testbed = try await testbed("blocked")
+        defer { testbed.remove() }
+        let engine = FakeEngine(actions: ["beta": .block])
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["alpha", "gamma"],
+            decider: { engine.decider })
+        #expect(outcome.result == .blocked)
+        #expect(outcome.exitCode == 1)
+        #expect(outcome.installArguments == nil)
+        #expect(try testbed.installed() == [:])
+        let text = messages(diagnostics)
+        #expect(text.contains("BLOCKED beta 2.0 (a dependency): test says block"), "\(text)")
+        #expect(text.contains("nothing was installed"))
+    }
+
+    @Test func aQuarantinedSquatIsKeptApartAndTheRestInstalled() async throws {
+        let testbed = try await testbed("quarantine")
+        defer { testbed.remove() }
+        try testbed.wheels.wheel(
+            name: "requessts", version: "1.0",
+            extraFiles: ["zzz_evil.pth": "import os; os.system('touch /tmp/pwned')\n"])
+        let engine = FakeEngine(actions: ["requessts": .quarantine])
+        let diagnostics = DiagnosticCollector()
+        let gate = try gate(testbed, diagnostics: diagnostics)
+        let outcome = try await gate.run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["requessts", "gamma"],
+            decider: { engine.decider })
+        #expect(outcome.result == .quarantined, "\(messages(diagnostics))\n\(testbed.logText)")
+        #expect(outcome.exitCode == 1)
+        #expect(try testbed.installed() == ["gamma": "1.0"])
+        let record = try #require(outcome.quarantined.first)
+        #expect(record.name == "requessts")
+        #expect(record.artifactKind == .wheel)
+        let site = try #require(
+            FileManager.default.enumerator(atPath: record.directory)?.compactMap { $0 as? String }.first {
+                $0.hasSuffix("site-packages/requessts-1.0.dist-info")
+            })
+        #expect(FileManager.default.fileExists(atPath: record.directory + "/" + site + "/RECORD"))
+        #expect(FileManager.default.fileExists(atPath: record.directory + "/bin/python"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned"))
+        #expect(messages(diagnostics).contains("QUARANTINED requessts 1.0"))
+
+        let quarantine = try #require(gate.quarantine as? Quarantine)
+        let inspection = try #require(try quarantine.inspect(name: "requessts", version: nil).first)
+        #expect(inspection.metadata.contains(MetadataField(key: "Name", value: "requessts")))
+        #expect(inspection.pthFiles == ["zzz_evil.pth"])
+        #expect(inspection.record.reasons.map(\.message) == ["test says quarantine"])
+        #expect(try quarantine.list().map(\.name) == ["requessts"])
+        try quarantine.remove(name: "requessts", version: nil)
+        #expect(try quarantine.list().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: record.directory))
+    }
+
+    @Test func whatDependsOnAQuarantinedPackageIsNotInstalled() async throws {
+        let testbed = try await testbed("depends")
+        defer { testbed.remove() }
+        let engine = FakeEngine(actions: ["beta": .quarantine])
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["alpha"],
+            decider: { engine.decider })
+        #expect(outcome.result == .dependsOnQuarantined)
+        #expect(outcome.exitCode == 1)
+        #expect(try testbed.installed() == [:])
+        #expect(outcome.quarantined.map(\.name) == ["beta"])
+        #expect(
+            messages(diagnostics).contains("not installing alpha: it depends on a quarantined package (alpha → beta)"))
+    }
+
+    @Test func aTooYoungReleaseFallsBackToTheNewestOlderOne() async throws {
+        let testbed = try await testbed("age")
+        defer { testbed.remove() }
+        let engine = FakeEngine(
+            uploads: [
+                "beta==2.0": Self.now.addingTimeInterval(-3600), "beta==1.0": Self.now.addingTimeInterval(-86400 * 90),
+            ],
+            minReleaseAgeHours: 48)
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["alpha"],
+            decider: { engine.decider })
+        #expect(outcome.result == .installed, "\(messages(diagnostics))\n\(testbed.logText)")
+        #expect(outcome.excluded.map { "\($0.name) \($0.version)" } == ["beta 2.0"])
+        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "1.0"])
+        let text = messages(diagnostics)
+        #expect(text.contains("beta 2.0 was uploaded 1.0 h ago"), "\(text)")
+        #expect(text.contains("beta: 1.0 instead of 2.0 (too young)"), "\(text)")
+    }
+
+    @Test func aTooYoungReleaseWithNoOlderAlternativeStops() async throws {
+        let testbed = try await testbed("age-stop")
+        defer { testbed.remove() }
+        let engine = FakeEngine(uploads: ["beta==2.0": Self.now.addingTimeInterval(-600)], minReleaseAgeHours: 48)
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["beta==2.0"],
+            decider: { engine.decider })
+        #expect(outcome.result == .noOlderRelease)
+        #expect(outcome.exitCode == 1)
+        #expect(try testbed.installed() == [:])
+        #expect(messages(diagnostics).contains("no older release satisfies the request"))
+    }
+
+    @Test func aFailedDryRunIsPassedThroughWithItsExitCode() async throws {
+        let testbed = try await testbed("dry-run-fails")
+        defer { testbed.remove() }
+        let engine = FakeEngine()
+        let outcome = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["no-such-project"],
+            decider: { engine.decider })
+        #expect(outcome.result == .dryRunFailed)
+        #expect(outcome.exitCode == 1)
+        let stderr = String(decoding: outcome.pipOutput?.stderr ?? Data(), as: UTF8.self)
+        #expect(stderr.contains("No matching distribution found for no-such-project"), "\(stderr)")
+        #expect(engine.askedFor.isEmpty)
+    }
+
+    @Test func anEngineFailureInstallsNothing() async throws {
+        let testbed = try await testbed("engine-fails")
+        defer { testbed.remove() }
+        let engine = FakeEngine()
+        engine.failure = TestProcessError("OSV unreachable")
+        await #expect(throws: GateError.engineFailed("OSV unreachable")) {
+            _ = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
+                pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["gamma"],
+                decider: { engine.decider })
+        }
+        #expect(try testbed.installed() == [:])
+    }
+
+    @Test func anUnwiredEngineInstallsNothing() async throws {
+        let testbed = try await testbed("not-wired")
+        defer { testbed.remove() }
+        await #expect(throws: GateError.engineNotWired) {
+            _ = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
+                pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["gamma"],
+                decider: { throw GateError.engineNotWired })
+        }
+        #expect(try testbed.installed() == [:])
+    }
+
+    @Test func theBypassSkipsTheGateLoudlyAndIsLogged() async throws {
+        let testbed = try await testbed("bypass")
+        defer { testbed.remove() }
+        let log = try StateLog(
+            path: testbed.root.appendingPathComponent("state/gate-log.sqlite3").path, diagnostics: NullDiagnostics())
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(
+            testbed, diagnostics: diagnostics, bypass: BypassRequest(source: "ALTERKS_BYPASS=1"), bypassLog: log
+        ).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["gamma"],
+            decider: { throw GateError.engineNotWired })
+        #expect(outcome.result == .bypassed)
+        #expect(outcome.exitCode == 0)
+        #expect(try testbed.installed() == ["gamma": "1.0"])
+        #expect(messages(diagnostics).contains("GATE BYPASSED (ALTERKS_BYPASS=1)"))
+        let entries = try log.bypasses()
+        #expect(entries.count == 1)
+        #expect(entries.first?.arguments.last == "gamma")
+        #expect(entries.first?.source == "ALTERKS_BYPASS=1")
+    }
+
+    @Test func gateOnlyDecidesAndInstallsNothing() async throws {
+        let testbed = try await testbed("gate-only")
+        defer { testbed.remove() }
+        let engine = FakeEngine(actions: ["beta": .alert])
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics, gateOnly: true).run(
+            pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["alpha"],
+            decider: { engine.decider })
+        #expect(outcome.result == .gateOnly)
+        #expect(outcome.exitCode == 0)
+        #expect(outcome.decisions.map(\.verdict.action) == [.allow, .alert])
+        #expect(try testbed.installed() == [:])
+        #expect(messages(diagnostics).contains("ALERT beta 2.0 (a dependency): test says alert"))
+    }
+
+    static let injections: [[String]] = [
+        ["install", "--", "--index-url=https://evil.example/simple"],
+        ["install", "--", "-e"],
+        ["install", "requests\n--index-url=https://evil.example/simple"],
+        ["install", "requests --index-url=https://evil.example/simple"],
+        ["install", "$(touch /tmp/alterks-pwned)"],
+        ["install", "requests; rm -rf /"],
+        ["install", "requests`id`"],
+        ["install", "req|uests"],
+        ["install", "-e", "--index-url=https://evil.example/simple"],
+        ["install", "-r", "reqs.txt\nx"],
+        ["install", ""],
+    ]
+
+    @Test(arguments: injections)
+    func injectionAttemptsAreRefusedWithoutRunningAnything(_ arguments: [String]) async throws {
+        let root = try TestPaths.temporaryDirectory("alterks-injection")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let recorder = RecordingProcessRunner()
+        let services = Services(
+            http: NoHTTP(), clock: FixedClock(Self.now), processes: recorder, environment: [:],
+            diagnostics: NullDiagnostics())
+        let gate = InstallGate(
+            services: services, launcher: RecordingLauncher(), quarantine: nil, bypassLog: nil,
+            options: GateOptions(temporaryDirectory: root.path))
+        do {
+            _ = try await gate.run(pip: .executable("/usr/bin/false"), pipArguments: arguments) { FakeEngine().decider }
+            Issue.record("accepted \(arguments)")
+        } catch let error as GateError {
+            guard case .unsafeArgument = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(error.exitStatus == .usage)
+        }
+        #expect(recorder.calls.isEmpty)
+    }
+}
+
+/// Fails every request: these tests never touch HTTP.
+struct NoHTTP: HTTPClient {
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        throw HTTPError.transport(url: request.url, message: "no HTTP in this test")
+    }
+}
+
+/// Records calls and runs nothing.
+final class RecordingProcessRunner: ProcessRunner, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [[String]] = []
+    var calls: [[String]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+
+    func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]?, currentDirectory: String?,
+        stdin: Data?
+    ) async throws -> ProcessResult {
+        lock.withLock { recorded.append([executable] + arguments) }
+        return ProcessResult(exitCode: 99, stdout: Data(), stderr: Data())
+    }
+}
+
+struct RecordingLauncher: AttachedProcessLauncher {
+    func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> Int32 {
+        Issue.record("launched \(executable) \(arguments)")
+        return 99
+    }
+}

@@ -1,0 +1,153 @@
+import AlterKit
+import Foundation
+
+/// Real interpreters and venvs for tests that drive the real pip, offline.
+///
+/// Creating a venv takes seconds (ensurepip); the first call makes one base venv per test process and every
+/// `makeVenv` copies it and rewrites the absolute paths in its scripts (a fraction of a second).
+public actor PythonEnvironments {
+    public static let shared = PythonEnvironments()
+
+    private var baseTask: Task<URL, any Error>?
+    private var interpreterPath: String?
+
+    /// The real interpreter behind `python3` on PATH (`sys.executable`, not a pyenv shim), resolved once.
+    public func interpreter() throws -> String {
+        if let interpreterPath { return interpreterPath }
+        let preferred = "/root/.pyenv/versions/3.11.7/bin/python3"
+        var candidate = FileManager.default.isExecutableFile(atPath: preferred) ? preferred : nil
+        if candidate == nil, let onPath = which("python3", path: ProcessInfo.processInfo.environment["PATH"] ?? "") {
+            candidate = onPath
+        }
+        guard let candidate else { throw TestProcessError("no python3 found") }
+        let result = try runProcess(candidate, ["-c", "import sys; print(sys.executable)"])
+        let resolved = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        interpreterPath = resolved.isEmpty ? candidate : resolved
+        return interpreterPath!
+    }
+
+    /// The base venv (created once).
+    public func baseVenv() async throws -> URL {
+        if let baseTask { return try await baseTask.value }
+        let python = try interpreter()
+        let task = Task<URL, any Error> {
+            let root = try TestPaths.temporaryDirectory("alterks-base-venv")
+            let venv = root.appendingPathComponent("venv")
+            let result = try runProcess(
+                python, ["-m", "venv", venv.path], environment: PythonEnvironments.hermeticEnvironment())
+            guard result.status == 0 else { throw TestProcessError("venv creation failed: \(result.stderr)") }
+            return venv
+        }
+        baseTask = task
+        return try await task.value
+    }
+
+    /// A fresh venv at `destination` (a copy of the base venv with its paths rewritten).
+    public func makeVenv(at destination: URL) async throws -> URL {
+        let base = try await baseVenv()
+        let copy = try runProcess("/bin/cp", ["-a", base.path, destination.path])
+        guard copy.status == 0 else { throw TestProcessError("cp failed: \(copy.stderr)") }
+        let fileManager = FileManager.default
+        var targets = [destination.appendingPathComponent("pyvenv.cfg")]
+        for name in try fileManager.contentsOfDirectory(atPath: destination.appendingPathComponent("bin").path) {
+            targets.append(destination.appendingPathComponent("bin").appendingPathComponent(name))
+        }
+        for file in targets {
+            let attributes = try fileManager.attributesOfItem(atPath: file.path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular,
+                let data = fileManager.contents(atPath: file.path), let text = String(data: data, encoding: .utf8),
+                text.contains(base.path)
+            else { continue }
+            try Data(text.replacingOccurrences(of: base.path, with: destination.path).utf8).write(to: file)
+        }
+        return destination
+    }
+
+    /// The environment pip gets in tests: the inherited one without the machine's pip settings, no config files,
+    /// no prompts, no version check, no cache.
+    public static func hermeticEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for key in environment.keys where key.hasPrefix("PIP_") || key.hasPrefix("ALTERKS_") {
+            environment.removeValue(forKey: key)
+        }
+        for key in ["VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"] { environment.removeValue(forKey: key) }
+        environment["PIP_CONFIG_FILE"] = "/dev/null"
+        environment["PIP_NO_INPUT"] = "1"
+        environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        environment["PIP_NO_CACHE_DIR"] = "1"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// `pip list` of a venv as name → version (normalised names).
+    public static func installed(in venv: URL) throws -> [String: String] {
+        let result = try runProcess(
+            venv.appendingPathComponent("bin/python").path, ["-m", "pip", "list", "--format", "json"],
+            environment: hermeticEnvironment())
+        guard result.status == 0, let data = result.stdout.data(using: .utf8),
+            let list = try JSONSerialization.jsonObject(with: data) as? [[String: String]]
+        else { throw TestProcessError("pip list failed: \(result.stderr)") }
+        var out: [String: String] = [:]
+        for entry in list { out[PackageName.normalize(entry["name"] ?? "")] = entry["version"] }
+        out.removeValue(forKey: "pip")
+        out.removeValue(forKey: "setuptools")
+        return out
+    }
+}
+
+/// A test helper's process failed.
+public struct TestProcessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs a process to completion (tests only), capturing both streams.
+public func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil
+) throws -> (status: Int32, stdout: String, stderr: String, stdoutData: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Drain both pipes while the child runs, so a large output cannot block it.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self),
+        outData
+    )
+}
+
+/// Where SwiftPM put the built executables (`pip`, `alterks`): the folder holding the test bundle.
+public enum BuiltProducts {
+    public static var directory: URL {
+        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+        if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            url = URL(fileURLWithPath: real)
+        }
+        // …/debug/alterksPackageTests.xctest (the test binary) → …/debug
+        return url.deletingLastPathComponent()
+    }
+
+    /// A built executable, or nil when it was not built.
+    public static func executable(_ name: String) -> URL? {
+        let url = directory.appendingPathComponent(name)
+        return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
+    }
+}
