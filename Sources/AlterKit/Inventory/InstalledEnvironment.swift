@@ -205,8 +205,7 @@ package enum InstalledEnvironment {
             }
             current = nil
         }
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        for line in physicalLines(text) {
             if line.isEmpty { break }
             if line.first == " " || line.first == "\t" {
                 if current != nil { current!.value += "\n" + line }
@@ -221,6 +220,29 @@ package enum InstalledEnvironment {
         }
         flush()
         return headers
+    }
+
+    /// Lines split at `\r\n`, `\r` or `\n` (Python's universal newlines; a Swift `Character` would keep `\r\n`
+    /// whole).
+    static func physicalLines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var i = start
+        while i < scalars.endIndex {
+            let c = scalars[i]
+            if c == "\n" || c == "\r" {
+                lines.append(Substring(scalars[start..<i]))
+                var next = scalars.index(after: i)
+                if c == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                start = next
+                i = next
+            } else {
+                i = scalars.index(after: i)
+            }
+        }
+        lines.append(Substring(scalars[start..<scalars.endIndex]))
+        return lines
     }
 
     // MARK: file system
@@ -238,6 +260,8 @@ package enum InstalledEnvironment {
         }
         return names
     }
+
+    package static func isDirectoryPath(_ path: String) -> Bool { isDirectory(path) }
 
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()

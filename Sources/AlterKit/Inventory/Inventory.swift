@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What one input (a file with its includes, or an installed environment) says should be checked.
 package struct Inventory: Sendable, Hashable {
     /// The packages, in the order the source lists them.
@@ -47,8 +51,13 @@ package struct InventoryContext: Sendable {
         self.sizeLimit = sizeLimit
     }
 
-    /// Reads `path` whole, bounded by `sizeLimit`.
+    /// Reads `path` whole, bounded by `sizeLimit`. Only regular files: a FIFO or a device (`-r /dev/stdin`)
+    /// could block or never end.
     package func read(_ path: String) throws(InventoryError) -> Data {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
+            throw .unreadable(file: path, reason: "not a regular file")
+        }
         do {
             return try FileIO.read(path, limit: sizeLimit)
         } catch FileIOError.tooLarge {

@@ -4,7 +4,7 @@ import Foundation
 /// extras}` or to direct references (`git` + `ref`, `file`, `path` + `editable`).
 package enum PipfileLock {
     package static func parse(text: String, path: String) throws(InventoryError) -> Inventory {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])

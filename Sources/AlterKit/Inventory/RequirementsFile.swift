@@ -156,8 +156,9 @@ package enum RequirementsFile {
     /// `break_args_options`: words split on single spaces; the requirement is every word before the first one
     /// that starts with `-`.
     static func splitArgumentsAndOptions(_ line: String) -> (String, String) {
-        let tokens = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard let firstOption = tokens.firstIndex(where: { $0.hasPrefix("-") }) else { return (line, "") }
+        // On scalars: a space followed by a combining mark is still a separator for Python.
+        let tokens = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        guard let firstOption = tokens.firstIndex(where: { $0.unicodeScalars.first == "-" }) else { return (line, "") }
         return (tokens[..<firstOption].joined(separator: " "), tokens[firstOption...].joined(separator: " "))
     }
 

@@ -54,7 +54,16 @@ struct TOMLDocument: Sendable {
     /// Parses `text`; a syntax error becomes `InventoryError.invalid` at TOMLKit's line.
     init(text: String, file: String) throws(InventoryError) {
         self.file = file
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the scalar: a Swift Character keeps "\r\n" whole, and TOML counts lines by LF.
+        lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init)
+        do {
+            // toml++ must only see structurally valid TOML (see TOMLStructure for why).
+            try TOMLStructure.check(text)
+        } catch {
+            throw .invalid(
+                location: SourceLocation(file: file, line: error.line),
+                message: "not valid TOML: \(error.message) (column \(error.column))")
+        }
         do {
             let table = try TOMLTable(string: text)
             root = Self.convert(table)

@@ -38,7 +38,7 @@ public enum InterpreterError: AlterKSError, Equatable {
         case .notAbsolute(let python):
             "interpreter path must be absolute: \(python.debugDescription)"
         case .failed(let python, let code, let stderr):
-            "interpreter \(python) failed (exit \(code)): \(stderr.split(separator: "\n").last.map(String.init) ?? "")"
+            "interpreter \(python) failed (exit \(code)): \(stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "")"
         case .unreadableAnswer(let python, let detail):
             "interpreter \(python) gave an unreadable answer: \(detail)"
         }

@@ -38,6 +38,12 @@ import Testing
         #expect(inventory.skipped[0].dependency.editable)
     }
 
+    @Test func crlfLineEndingsKeepLineNumbers() throws {
+        let inventory = try Self.parse("crlf.lock")
+        #expect(inventory.dependencies.map { $0.location?.line } == [4, 15, 36, 50, 61, 93])
+        #expect(inventory.dependencies[4].url?.hasSuffix("@e39b5c0d1e3a3e5e7c4a6f1c6b0e2f7d8a9b0c1d") == true)
+    }
+
     @Test func legacyMetadataFiles() throws {
         let d = try #require(try Self.parse("legacy-metadata-files.lock").dependencies.first)
         #expect(d.name == "six" && d.version == "1.16.0" && d.hashes.count == 2)

@@ -193,6 +193,7 @@ import Testing
     @Test(arguments: [
         ("include-missing.txt", [":2:", "does-not-exist.txt"]),
         ("include-remote.txt", [":2:", "remote requirements file"]),
+        ("include-device.txt", [":2:", "/dev/zero", "not a regular file"]),
         ("hash-bad-algorithm.txt", [":1:", "sha256, sha384, sha512"]),
         ("hash-missing-algorithm.txt", [":1:", "hash name followed by a value"]),
         ("editable-vcs-without-egg.txt", [":1:", "#egg=NAME"]),
