@@ -11,13 +11,8 @@ struct CommandSetup {
 
     init(global: GlobalOptions, context: CLIContext = .current) throws {
         let console = Console(context: context, options: global)
-        var configuration = try ConfigLoader(environment: context.environment, diagnostics: console)
-            .load(explicitFile: global.configFile, workingDirectory: context.currentDirectory)
-        if let cacheDir = global.cacheDir {
-            configuration.cacheDirectory = Self.absolute(cacheDir, in: context.currentDirectory)
-        }
         self.console = console
-        self.configuration = configuration
+        self.configuration = try global.loadConfiguration(context: context, diagnostics: console)
         self.paths = try AlterKSPaths(environment: context.environment)
         self.services = context.makeServices(console)
     }

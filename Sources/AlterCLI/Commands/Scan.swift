@@ -69,7 +69,8 @@ struct ScanRunner {
         files: [String], python: String?, source: AdvisorySourceChoice?, heuristics: Bool
     ) async throws -> ScanReport {
         let (inventory, targets) = try await setup.inventory(files: files, python: python)
-        let risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor() : nil
+        let offline = (source ?? setup.configuration.source) == .offline
+        let risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
         let engine = setup.builder.scanEngine(mode: mode, source: source, risk: risk)
         if setup.console.showProgress {
             setup.console.err("alterks: checking \(inventory.dependencies.count) packages…")

@@ -62,8 +62,3 @@ package struct EngineBuilder: Sendable {
             diagnostics: services.diagnostics)
     }
 }
-
-extension EngineBuilder {
-    /// The heuristic risk engine. Until it is wired, nil: the report then carries no risk assessment.
-    package func riskAssessor() -> (any RiskAssessor)? { nil }
-}

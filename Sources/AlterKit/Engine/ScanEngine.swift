@@ -119,6 +119,8 @@ package struct ScanEngine: Sendable {
                     SourceFailure(source: lookup.sourceInfo.name, message: "no answer for \(query)"))
             }
             let assessment = assessments[RiskKey.of(dependency)]
+            // Metadata the heuristics could not get is a source that could not answer, like an advisory source.
+            failures += assessment?.failures ?? []
             let decision = PolicyEngine.decide(
                 dependency: dependency, vulnerabilities: findings, risk: assessment, failures: failures,
                 config: configuration, mode: mode, now: now)
