@@ -198,9 +198,9 @@ package enum RequirementsFile {
             for line in preprocess(text, environment: context.environment) {
                 let location = SourceLocation(file: file, line: line.number)
                 let (arguments, optionText) = splitArgumentsAndOptions(line.text)
-                let options: [RequirementsOptionParser.Parsed]
+                let options: [RequirementsFileOptions.Parsed]
                 do {
-                    options = try RequirementsOptionParser.parse(ShellWords.split(optionText))
+                    options = try RequirementsFileOptions.parse(ShellWords.split(optionText))
                 } catch {
                     throw .invalid(location: location, message: error.message)
                 }
@@ -249,7 +249,7 @@ package enum RequirementsFile {
 
         /// `-r`/`-c` on an option line: pip follows the first `-r`, else the first `-c`.
         mutating func include(
-            _ options: [RequirementsOptionParser.Parsed], from file: String, location: SourceLocation,
+            _ options: [RequirementsFileOptions.Parsed], from file: String, location: SourceLocation,
             chain: [(real: String, shown: String)]
         ) throws(InventoryError) {
             let nested: (path: String, constraint: Bool)
@@ -284,8 +284,7 @@ package enum RequirementsFile {
         }
 
         /// `--hash=algo:digest`, as pip checks it.
-        static func hashes(_ options: [RequirementsOptionParser.Parsed], location: SourceLocation)
-            throws(InventoryError)
+        static func hashes(_ options: [RequirementsFileOptions.Parsed], location: SourceLocation) throws(InventoryError)
             -> [String]
         {
             var out: [String] = []

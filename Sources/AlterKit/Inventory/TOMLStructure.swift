@@ -5,14 +5,15 @@
 /// e.g. a table header `[#a]` or `[[=`, or `a = [}` (fixed upstream after 3.4.0, marzer/tomlplusplus#301). An
 /// input file must never crash the scanner, so toml++ only gets text whose structure — tables, keys, strings,
 /// arrays, inline tables, comments — is valid TOML; values' own syntax (numbers, dates) is left to it.
-enum TOMLStructure {
-    struct Failure: Error, Sendable, Hashable {
-        var line: Int
-        var column: Int
-        var message: String
+package enum TOMLStructure {
+    package struct Failure: Error, Sendable, Hashable {
+        package var line: Int
+        package var column: Int
+        package var message: String
     }
 
-    static func check(_ text: String) throws(Failure) {
+    /// Throws at the first place `text` is not structurally valid TOML 1.0.
+    package static func check(_ text: String) throws(Failure) {
         var lexer = Lexer(Array(text.unicodeScalars))
         try lexer.document()
     }

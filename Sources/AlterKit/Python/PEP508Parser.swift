@@ -34,8 +34,8 @@ struct MarkerComparison: Sendable, Hashable {
     var rhs: Operand
 }
 
-/// A requirement as the grammar sees it, before the specifier is interpreted (`packaging._parser.ParsedRequirement`).
-struct ParsedRequirement: Sendable, Hashable {
+/// A requirement as the grammar sees it, before the specifier is interpreted (`packaging._parser.PEP508ParsedRequirement`).
+struct PEP508ParsedRequirement: Sendable, Hashable {
     var name: String
     var url: String
     var extras: [String]
@@ -60,7 +60,7 @@ struct PEP508Parser {
     }
 
     /// `packaging._parser.parse_requirement`.
-    static func parseRequirement(_ source: String) throws(PEP508SyntaxError) -> ParsedRequirement {
+    static func parseRequirement(_ source: String) throws(PEP508SyntaxError) -> PEP508ParsedRequirement {
         var parser = PEP508Parser(source)
         return try parser.requirement()
     }
@@ -120,7 +120,7 @@ struct PEP508Parser {
 
     // MARK: requirement
 
-    private mutating func requirement() throws(PEP508SyntaxError) -> ParsedRequirement {
+    private mutating func requirement() throws(PEP508SyntaxError) -> PEP508ParsedRequirement {
         consumeWhitespace()
         guard let name = take(scanner.matchIdentifier(at: position)) else {
             throw fail("Expected package name at the start of dependency specifier")
@@ -130,7 +130,7 @@ struct PEP508Parser {
         consumeWhitespace()
         let (url, specifier, marker) = try requirementDetails()
         try expectEnd("end of dependency specifier")
-        return ParsedRequirement(name: name, url: url, extras: extras, specifier: specifier, marker: marker)
+        return PEP508ParsedRequirement(name: name, url: url, extras: extras, specifier: specifier, marker: marker)
     }
 
     private mutating func requirementDetails() throws(PEP508SyntaxError) -> (String, String, [MarkerNode]?) {

@@ -36,7 +36,7 @@ public struct Requirement: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses; throws on anything `packaging` rejects, with its message and the column.
     public init(_ string: String) throws(PEP508Error) {
-        let parsed: ParsedRequirement
+        let parsed: PEP508ParsedRequirement
         do {
             parsed = try PEP508Parser.parseRequirement(string)
         } catch {

@@ -107,9 +107,9 @@ import Testing
                     if let marker = requirement.marker {
                         // Evaluation never crashes; an undefined comparison counts as true.
                         _ = marker.evaluate(.testDefault, extras: ["test"])
-                        // Formatting is stable (like packaging, values are always written in double quotes, so
-                        // a value holding one does not read back; when it does read back it reads the same).
-                        if let again = try? Marker(marker.description) {
+                        // Formatting is stable. Like packaging, values are written in double quotes without
+                        // escaping, so a value holding a quote or a backslash does not read back as itself.
+                        if !marker.description.contains("\\"), let again = try? Marker(marker.description) {
                             #expect(again.description == marker.description)
                         }
                     }

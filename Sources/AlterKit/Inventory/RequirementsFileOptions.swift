@@ -1,7 +1,11 @@
 /// The options pip accepts inside a requirements file (`pip._internal.req.req_file.SUPPORTED_OPTIONS` and
 /// `SUPPORTED_OPTIONS_REQ`), parsed the way `optparse` parses them: `--long=value`, `--long value`, unique
 /// prefixes of long names (`--extra-index` for `--extra-index-url`), `-xVALUE` and `-x VALUE` for short ones.
+<<<<<<<< HEAD:Sources/AlterKit/Inventory/RequirementsOptionParser.swift
 struct RequirementsOptionParser {
+========
+struct RequirementsFileOptions {
+>>>>>>>> h/inventory:Sources/AlterKit/Inventory/RequirementsFileOptions.swift
     struct Option: Sendable, Hashable {
         var long: String
         var short: Character?
@@ -36,7 +40,7 @@ struct RequirementsOptionParser {
 
     /// Parses `arguments` (already split as `shlex.split` splits). Positional arguments are ignored, as pip ignores
     /// them. Throws a message in optparse's words.
-    static func parse(_ arguments: [String]) throws(PipOptionError) -> [Parsed] {
+    static func parse(_ arguments: [String]) throws(RequirementsFileOptionError) -> [Parsed] {
         var result: [Parsed] = []
         var i = 0
         while i < arguments.count {
@@ -59,26 +63,30 @@ struct RequirementsOptionParser {
                         result.append(Parsed(name: option.long, value: inlineValue))
                     } else {
                         guard i < arguments.count else {
-                            throw PipOptionError("--\(option.long) option requires 1 argument")
+                            throw RequirementsFileOptionError("--\(option.long) option requires 1 argument")
                         }
                         result.append(Parsed(name: option.long, value: arguments[i]))
                         i += 1
                     }
                 } else {
-                    if inlineValue != nil { throw PipOptionError("--\(option.long) option does not take a value") }
+                    if inlineValue != nil {
+                        throw RequirementsFileOptionError("--\(option.long) option does not take a value")
+                    }
                     result.append(Parsed(name: option.long, value: nil))
                 }
             } else if argument.hasPrefix("-") && argument.count > 1 {
                 // Every short option here takes a value: "-rFILE" or "-r FILE".
                 let letter = argument[argument.index(after: argument.startIndex)]
                 guard let option = options.first(where: { $0.short == letter }) else {
-                    throw PipOptionError("no such option: -\(letter)")
+                    throw RequirementsFileOptionError("no such option: -\(letter)")
                 }
                 let rest = String(argument.dropFirst(2))
                 if !rest.isEmpty {
                     result.append(Parsed(name: option.long, value: rest))
                 } else {
-                    guard i < arguments.count else { throw PipOptionError("-\(letter) option requires 1 argument") }
+                    guard i < arguments.count else {
+                        throw RequirementsFileOptionError("-\(letter) option requires 1 argument")
+                    }
                     result.append(Parsed(name: option.long, value: arguments[i]))
                     i += 1
                 }
@@ -88,18 +96,18 @@ struct RequirementsOptionParser {
     }
 
     /// `optparse._match_abbrev`: an exact long name, else the one name it is a prefix of.
-    private static func matchLong(_ name: String) throws(PipOptionError) -> Option {
+    private static func matchLong(_ name: String) throws(RequirementsFileOptionError) -> Option {
         if let exact = options.first(where: { $0.long == name }) { return exact }
         let candidates = options.filter { $0.long.hasPrefix(name) }
         if candidates.count == 1 { return candidates[0] }
-        if candidates.isEmpty { throw PipOptionError("no such option: --\(name)") }
+        if candidates.isEmpty { throw RequirementsFileOptionError("no such option: --\(name)") }
         let names = candidates.map { "--\($0.long)" }.sorted().joined(separator: ", ")
-        throw PipOptionError("ambiguous option: --\(name) (\(names)?)")
+        throw RequirementsFileOptionError("ambiguous option: --\(name) (\(names)?)")
     }
 }
 
 /// An option line pip would refuse; `message` is in optparse's words.
-struct PipOptionError: Error, Sendable, Hashable {
+struct RequirementsFileOptionError: Error, Sendable, Hashable {
     var message: String
     init(_ message: String) { self.message = message }
 }
@@ -108,7 +116,7 @@ struct PipOptionError: Error, Sendable, Hashable {
 /// double quotes keep everything but let a backslash escape `"` and `\`; outside quotes a backslash escapes
 /// any character.
 enum ShellWords {
-    static func split(_ s: String) throws(PipOptionError) -> [String] {
+    static func split(_ s: String) throws(RequirementsFileOptionError) -> [String] {
         var words: [String] = []
         var current = ""
         var inWord = false
@@ -132,7 +140,7 @@ enum ShellWords {
                     }
                     current.unicodeScalars.append(d)
                 }
-                if !closed { throw PipOptionError("No closing quotation") }
+                if !closed { throw RequirementsFileOptionError("No closing quotation") }
             case "\"":
                 inWord = true
                 var closed = false
@@ -142,17 +150,17 @@ enum ShellWords {
                         break
                     }
                     if d == "\\" {
-                        guard let e = iterator.next() else { throw PipOptionError("No closing quotation") }
+                        guard let e = iterator.next() else { throw RequirementsFileOptionError("No closing quotation") }
                         if e != "\"" && e != "\\" { current.unicodeScalars.append(d) }
                         current.unicodeScalars.append(e)
                         continue
                     }
                     current.unicodeScalars.append(d)
                 }
-                if !closed { throw PipOptionError("No closing quotation") }
+                if !closed { throw RequirementsFileOptionError("No closing quotation") }
             case "\\":
                 inWord = true
-                guard let e = iterator.next() else { throw PipOptionError("No escaped character") }
+                guard let e = iterator.next() else { throw RequirementsFileOptionError("No escaped character") }
                 current.unicodeScalars.append(e)
             default:
                 inWord = true
