@@ -1,11 +1,7 @@
 /// The options pip accepts inside a requirements file (`pip._internal.req.req_file.SUPPORTED_OPTIONS` and
 /// `SUPPORTED_OPTIONS_REQ`), parsed the way `optparse` parses them: `--long=value`, `--long value`, unique
 /// prefixes of long names (`--extra-index` for `--extra-index-url`), `-xVALUE` and `-x VALUE` for short ones.
-<<<<<<<< HEAD:Sources/AlterKit/Inventory/RequirementsOptionParser.swift
-struct RequirementsOptionParser {
-========
 struct RequirementsFileOptions {
->>>>>>>> h/inventory:Sources/AlterKit/Inventory/RequirementsFileOptions.swift
     struct Option: Sendable, Hashable {
         var long: String
         var short: Character?
