@@ -80,7 +80,8 @@ import Testing
         let old = Date().addingTimeInterval(-400 * 86400)
         let pypi = try PyPIDouble()
         for name in ["tinyapp", "tinydep", "tinyclean"] {
-            pypi.setProject(name, .json(Self.projectJSON(name, uploads: [("0.9", old), ("1.0", old.addingTimeInterval(86400))])))
+            pypi.setProject(
+                name, .json(Self.projectJSON(name, uploads: [("0.9", old), ("1.0", old.addingTimeInterval(86400))])))
         }
         return World(testbed: testbed, osv: try OSVDouble(records: records), pypi: pypi)
     }
