@@ -6,7 +6,7 @@ import Testing
 
 /// The SQLite files a scan keeps, damaged or made unusable in every way we can make real: the scan still gives the
 /// right answer (or fails loudly, never "clean"), and nothing already on disk that matters is lost.
-@Suite("Hardening: damaged and unusable databases", .disabled(scanNotOnMain))
+@Suite("Hardening: damaged and unusable databases")
 struct DatabaseFaultTests {
     /// The caches a scan keeps in its cache folder.
     static let cacheFiles = [VerdictCache.fileName, AdvisoryCache.fileName]

@@ -109,7 +109,3 @@ func peakResidentBytes() -> Int {
 /// Requirements used by the fault tests: two pins with known advisories in the shared data.
 let vulnerablePins = "django==3.2.0\nflask==0.12\n"
 
-// TODO(bench): remove this and the `.disabled(scanNotOnMain)` traits of the three hardening suites as soon as
-// `alterks scan` is wired on main (the lead's engine). They pass against the lead's branch (h/lead at abb1c0c), except
-// where noted in bench/RESULTS.md.
-let scanNotOnMain: Comment = "needs `alterks scan`, which is not wired on main yet"

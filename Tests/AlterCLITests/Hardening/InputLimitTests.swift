@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Oversized and looping inputs: bounded memory, a clear error where a limit is hit, and never "clean".
-@Suite("Hardening: input limits", .disabled(scanNotOnMain))
+@Suite("Hardening: input limits")
 struct InputLimitTests {
     /// A server that must never be reached (the input is rejected before any lookup); it fails loudly if it is.
     private func unreachableServer() throws -> LoopbackHTTPServer {

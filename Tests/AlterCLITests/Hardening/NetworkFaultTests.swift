@@ -72,7 +72,7 @@ struct NetworkFault: Sendable, CustomTestStringConvertible {
 }
 
 /// Every way the OSV API can fail must end in exit status 3 and a message that names the source — never 0.
-@Suite("Hardening: network faults never end clean", .disabled(scanNotOnMain))
+@Suite("Hardening: network faults never end clean")
 struct NetworkFaultTests {
     @Test(arguments: NetworkFault.all)
     func faultIsASourceFailure(_ fault: NetworkFault) async throws {
