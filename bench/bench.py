@@ -83,7 +83,7 @@ class Bench:
         self.logs = os.path.join(options.work, "logs")
         os.makedirs(self.logs, exist_ok=True)
         self.alterks = os.path.join(options.bin, "alterks")
-        self.shim = os.path.join(options.bin, "pip")
+        self.shim = options.shim or os.path.join(options.bin, "pip")
         self.venv_bin = os.path.join(options.venv, "bin")
         self.doubles = {}
         self.warmed = set()
@@ -552,6 +552,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
     parser.add_argument("--bin", required=True)
+    parser.add_argument("--shim", default="", help="the pip shim binary (default: BIN/pip)")
     parser.add_argument("--venv", required=True)
     parser.add_argument("--inputs", required=True)
     parser.add_argument("--shared", required=True, help="shared/data")

@@ -19,11 +19,23 @@ cd "$root"
 
 say() { printf '\n### %s\n' "$*"; }
 
-say "building release binaries"
-swift build -c release 2>&1 | tail -n 3
-bin=$(swift build -c release --show-bin-path)
-for product in alterks pip alterks-doubles; do
-    [ -x "$bin/$product" ] || { echo "missing $bin/$product after the build" >&2; exit 1; }
+say "building release binaries (as install.sh does)"
+# The same flags as install.sh, so that what is measured is what users run: alterks with the Swift runtime linked
+# statically, the pip shim fully static (in install.sh's own .build-shim). The doubles share alterks's build.
+build_flags=(-c release --build-path "$root/.build-bench")
+shim_flags=(-c release --build-path "$root/.build-shim")
+swift_root="$(cd -- "$(dirname -- "$(command -v swift)")/.." && pwd -P)"
+if [ -f "$swift_root/lib/swift_static/linux/libswiftCore.a" ]; then
+    build_flags+=(--static-swift-stdlib)
+    shim_flags+=(-Xswiftc -static-executable)
+fi
+swift build "${build_flags[@]}" --product alterks 2>&1 | tail -n 1
+swift build "${build_flags[@]}" --product alterks-doubles 2>&1 | tail -n 1
+swift build "${shim_flags[@]}" --product pip 2>&1 | grep -v "statically linked applications requires" | tail -n 1
+bin=$(swift build "${build_flags[@]}" --show-bin-path)
+shim_bin=$(swift build "${shim_flags[@]}" --show-bin-path)
+for binary in "$bin/alterks" "$bin/alterks-doubles" "$shim_bin/pip"; do
+    [ -x "$binary" ] || { echo "missing $binary after the build" >&2; exit 1; }
 done
 
 say "peers in $venv"
@@ -55,5 +67,5 @@ python3 "$root/bench/gen_inputs.py" "$shared" "$inputs"
 
 commit=$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- Sources Package.swift || echo "+dirty")
 say "measuring (commit $commit)"
-python3 "$root/bench/bench.py" --root "$root" --bin "$bin" --venv "$venv" --inputs "$inputs" --shared "$shared" \
+python3 "$root/bench/bench.py" --root "$root" --bin "$bin" --shim "$shim_bin/pip" --venv "$venv" --inputs "$inputs" --shared "$shared" \
     --work "$work" --out "$work/results.md" --commit "$commit" --command "bench/run.sh $*" "$@"

@@ -139,8 +139,8 @@ struct DatabaseFaultTests {
 
     // MARK: The offline database: data, not a cache
 
-    /// Garbage where the offline database should be: `scan --offline` must fail (3), not report an empty database
-    /// as clean; the damaged file is kept (set aside), not deleted.
+    /// Garbage where the offline database should be: it is set aside (kept, not deleted) with a warning, a fresh
+    /// one is seeded from the bundled snapshot, and `scan --offline` answers from it — right, never an empty "clean".
     @Test func garbageOfflineDatabase() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -151,13 +151,15 @@ struct DatabaseFaultTests {
 
         let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
 
-        #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output)")
+        expectRightAnswer(result, "garbage offline database")
+        #expect(result.stderr.contains(OfflineDatabase.fileName), "no warning names the database: \(result.stderr)")
         let kept = try FileManager.default.contentsOfDirectory(atPath: sandbox.dataDirectory).contains { name in
             (try? Data(contentsOf: URL(fileURLWithPath: sandbox.dataDirectory + "/" + name))) == garbage
         }
         #expect(kept, "the damaged database was deleted")
     }
 
+    /// No offline database yet: seeded from the bundled snapshot, and the scan finds what that snapshot knows.
     @Test func missingOfflineDatabase() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -165,8 +167,33 @@ struct DatabaseFaultTests {
 
         let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
 
-        #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output)")
-        #expect(result.stderr.lowercased().contains("import") || result.stderr.lowercased().contains("offline"))
+        expectRightAnswer(result, "no offline database")
+    }
+
+    /// Garbage in a data folder on a read-only file system: it can be neither set aside nor rebuilt. The scan
+    /// answers from the bundled data or fails (3) — never "clean" — and the damaged file is untouched.
+    @Test(.enabled(if: FileSystemFaults.canMount))
+    func garbageOfflineDatabaseOnReadOnlyFileSystem() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let mount = sandbox.environment["XDG_DATA_HOME"]!
+        try FileSystemFaults.mountTmpfs(at: mount, bytes: 4 << 20)
+        defer { FileSystemFaults.unmount(mount) }
+        let garbage = Data(repeating: 0x5A, count: 16_384)
+        try FileManager.default.createDirectory(atPath: sandbox.dataDirectory, withIntermediateDirectories: true)
+        let path = sandbox.dataDirectory + "/" + OfflineDatabase.fileName
+        try garbage.write(to: URL(fileURLWithPath: path))
+        try FileSystemFaults.remountReadOnly(mount)
+        let requirements = try sandbox.write("requirements.txt", vulnerablePins)
+
+        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+
+        #expect(
+            result.status == ExitStatus.sourceFailure.rawValue
+                || (result.status == ExitStatus.findings.rawValue
+                    && result.stdout.contains(MiniOSV.vulnerabilityID)),
+            "\(result.output.prefix(3000))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
     }
 
     /// An import that runs out of disk half-way leaves the database it had: a scan afterwards still finds what the

@@ -108,4 +108,3 @@ func peakResidentBytes() -> Int {
 
 /// Requirements used by the fault tests: two pins with known advisories in the shared data.
 let vulnerablePins = "django==3.2.0\nflask==0.12\n"
-
