@@ -75,27 +75,46 @@ import Testing
         #expect(result.stderr.contains("no real pip found on PATH"))
     }
 
-    @Test func anInstallThroughTheShimWithoutAnEngineInstallsNothing() async throws {
-        let (testbed, shims) = try await setUp("shim-unwired")
+    @Test func aVulnerableInstallThroughTheShimIsBlockedByTheEngine() async throws {
+        let (testbed, shims) = try await setUp("shim-engine")
         defer { testbed.remove() }
         let alterks = try #require(BuiltProducts.executable("alterks"))
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        // The real engine in the alterks binary, with advisories and metadata from loopback doubles.
+        let osv = try OSVDouble(records: [
+            OSVRecords.record(
+                "PYSEC-2099-7", package: "gamma", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
+                label: "HIGH")
+        ])
+        defer { osv.server.stop() }
+        let pypi = try PyPIDouble()
+        defer { pypi.server.stop() }
+        try Data(
+            """
+            [tool.alterks]
+            source = "osv"
+            osv_url = "\(osv.baseURL)"
+            pypi_url = "\(pypi.baseURL)"
+            min_release_age = 0
+            """.utf8
+        ).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
         let venvBin = testbed.venv.appendingPathComponent("bin").path
         let environment = environment(
             testbed, path: "\(shims.path):\(venvBin):/usr/bin:/bin", ["ALTERKS_BIN": alterks.path])
         let result = try runProcess(
             shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
-            environment: environment)
-        #expect(result.status == 3, "\(result.stderr)")
-        #expect(result.stderr.contains("not wired"))
+            environment: environment, currentDirectory: testbed.root)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("PYSEC-2099-7"), "\(result.stderr)")
         #expect(try testbed.installed() == [:])
+        #expect(osv.batchRequests == 1)
 
         // The escape hatch: loud, logged, installs.
         var bypass = environment
         bypass["ALTERKS_BYPASS"] = "1"
         let bypassed = try runProcess(
             shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
-            environment: bypass)
+            environment: bypass, currentDirectory: testbed.root)
         #expect(bypassed.status == 0, "\(bypassed.stderr)")
         #expect(bypassed.stderr.contains("GATE BYPASSED (ALTERKS_BYPASS=1)"))
         #expect(try testbed.installed() == ["gamma": "1.0"])
