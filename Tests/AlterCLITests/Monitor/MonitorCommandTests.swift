@@ -12,7 +12,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let osv = try OSVDouble(records: [
             OSVRecords.record(
-                "PYSEC-2099-1", package: "tinyweb", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
+                "PYSEC-2099-1", package: "tinyweb",
+                ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
                 label: "HIGH")
         ])
         defer { osv.server.stop() }
@@ -79,8 +80,9 @@ import Testing
         let failed = try lastReport()
         #expect(failed["status"] as? String == "failed")
         #expect((failed["resolved"] as? [Any])?.isEmpty == true)
-        let mode = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("monitor.jsonl").path)[
-            .posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("monitor.jsonl").path)[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 }
