@@ -40,10 +40,18 @@ printf '#!/bin/true\n' >"$work/true-pip"
 chmod +x "$work/true-pip"
 
 if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 3 --runs "$runs" --export-markdown "$work/results.md" \
+    hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
         "$real --version" "$work/shims/pip --version" "$real list" "$work/shims/pip list" \
-        "$work/true-pip list" "env ALTERKS_REAL_PIP=$work/true-pip $work/shims/pip list" "env $work/true-pip list"
-    cat "$work/results.md"
+        "$work/true-pip list" "env ALTERKS_REAL_PIP=$work/true-pip $work/shims/pip list" \
+        "env $work/true-pip list" >/dev/null
+    python3 - "$work/results.json" "$work" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+print(f"{'command':<58} {'median ms':>10} {'min ms':>8} {'mean ms':>8}")
+for r in results:
+    command = r["command"].replace(sys.argv[2], "$W")
+    print(f"{command:<58} {r['median']*1000:>10.2f} {r['min']*1000:>8.2f} {r['mean']*1000:>8.2f}")
+PY
 else
     measure "real pip --version" "$real" --version
     measure "shim pip --version" "$work/shims/pip" --version

@@ -72,6 +72,9 @@ package struct QuarantineInspection: Sendable, Hashable {
     package var nativeBinaries: [String]
     /// Anything inspect could not read.
     package var notes: [String]
+    /// What static inspection of the kept artifact found (code in `.pth` files and install hooks, network and
+    /// process calls, native binaries …), most severe first; nil when the artifact could not be read.
+    package var artifactInspection: ArtifactInspection?
 }
 
 /// One `METADATA` header.
@@ -286,12 +289,29 @@ package struct Quarantine: QuarantineService {
         if record.state != .ready {
             inspection.notes.append("left half-done (\(record.state.rawValue)); files may be incomplete")
         }
+        // The kept artifact itself, read statically (never extracted, nothing run).
+        if FileIO.exists(record.artifactPath) {
+            do {
+                inspection.artifactInspection = try ArtifactReader.inspect(
+                    path: record.artifactPath, sha256: record.artifactSHA256)
+            } catch {
+                inspection.notes.append("the kept artifact could not be inspected: \(error)")
+            }
+        } else {
+            inspection.notes.append("the kept artifact is missing: \(record.artifactPath)")
+        }
         guard record.artifactKind == .wheel else {
             inspection.installScripts.append(
                 "an sdist: installing it runs its build (setup.py or the pyproject build backend)")
-            inspection.notes.append(
-                "source archive kept unbuilt at \(record.artifactPath); `alterks inspect \(record.artifactPath)` "
-                    + "reads its contents")
+            for finding in inspection.artifactInspection?.findings ?? [] {
+                switch finding.kind {
+                case .installHook: inspection.installScripts.append("\(finding.location): \(finding.evidence)")
+                case .nativeBinary: inspection.nativeBinaries.append(finding.file)
+                case .pthCode, .pthOddLine: inspection.pthFiles.append(finding.file)
+                default: break
+                }
+            }
+            inspection.notes.append("source archive kept unbuilt at \(record.artifactPath)")
             return inspection
         }
         guard let distInfo = findDistInfo(record) else {

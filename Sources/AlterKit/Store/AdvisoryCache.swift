@@ -56,4 +56,13 @@ package final class AdvisoryCache: AdvisoryRecordCache, Sendable {
     package func count() throws -> Int {
         try database.query("SELECT count(*) FROM osv_records").first?.int(0) ?? 0
     }
+
+    /// Deletes every cached record; returns how many there were.
+    package func clear() throws -> Int {
+        try database.transaction {
+            let count = try self.count()
+            try database.execute("DELETE FROM osv_records")
+            return count
+        }
+    }
 }

@@ -123,6 +123,28 @@ import Testing
     }
 }
 
+extension GateCommandTests {
+    @Test func anOptionAfterTheDoubleDashIsRefusedBeforeAnythingRuns() async {
+        let err = BufferStream()
+        var context = CLIContext.live
+        context.stderr = err
+        context.makeGateDecider = { _, _ in throw GateError.engineNotWired }
+        context.attachedLauncher = RefusingLauncher()
+        let code = await CLIContext.$current.withValue(context) {
+            await AlterKSMain.run(["install", "--pip", "/bin/false", "--", "--index-url=https://evil.example/simple"])
+        }
+        #expect(code == 2)
+        #expect(err.text.contains("an option where a requirement belongs; nothing was run"), "\(err.text)")
+    }
+}
+
+struct RefusingLauncher: AttachedProcessLauncher {
+    func run(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> Int32 {
+        Issue.record("ran \(executable)")
+        return 99
+    }
+}
+
 struct NoHTTPClient: HTTPClient {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         throw HTTPError.transport(url: request.url, message: "no HTTP in this test")

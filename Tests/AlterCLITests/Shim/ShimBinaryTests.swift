@@ -75,27 +75,46 @@ import Testing
         #expect(result.stderr.contains("no real pip found on PATH"))
     }
 
-    @Test func anInstallThroughTheShimWithoutAnEngineInstallsNothing() async throws {
-        let (testbed, shims) = try await setUp("shim-unwired")
+    @Test func aVulnerableInstallThroughTheShimIsBlockedByTheEngine() async throws {
+        let (testbed, shims) = try await setUp("shim-engine")
         defer { testbed.remove() }
         let alterks = try #require(BuiltProducts.executable("alterks"))
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        // The real engine in the alterks binary, with advisories and metadata from loopback doubles.
+        let osv = try OSVDouble(records: [
+            OSVRecords.record(
+                "PYSEC-2099-7", package: "gamma", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
+                label: "HIGH")
+        ])
+        defer { osv.server.stop() }
+        let pypi = try PyPIDouble()
+        defer { pypi.server.stop() }
+        try Data(
+            """
+            [tool.alterks]
+            source = "osv"
+            osv_url = "\(osv.baseURL)"
+            pypi_url = "\(pypi.baseURL)"
+            min_release_age = 0
+            """.utf8
+        ).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
         let venvBin = testbed.venv.appendingPathComponent("bin").path
         let environment = environment(
             testbed, path: "\(shims.path):\(venvBin):/usr/bin:/bin", ["ALTERKS_BIN": alterks.path])
         let result = try runProcess(
             shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
-            environment: environment)
-        #expect(result.status == 3, "\(result.stderr)")
-        #expect(result.stderr.contains("not wired"))
+            environment: environment, currentDirectory: testbed.root)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("PYSEC-2099-7"), "\(result.stderr)")
         #expect(try testbed.installed() == [:])
+        #expect(osv.batchRequests == 1)
 
         // The escape hatch: loud, logged, installs.
         var bypass = environment
         bypass["ALTERKS_BYPASS"] = "1"
         let bypassed = try runProcess(
             shims.appendingPathComponent("pip").path, ["install"] + testbed.indexOptions + ["gamma"],
-            environment: bypass)
+            environment: bypass, currentDirectory: testbed.root)
         #expect(bypassed.status == 0, "\(bypassed.stderr)")
         #expect(bypassed.stderr.contains("GATE BYPASSED (ALTERKS_BYPASS=1)"))
         #expect(try testbed.installed() == ["gamma": "1.0"])
@@ -105,9 +124,12 @@ import Testing
         #expect(try log.bypasses().map(\.source) == ["ALTERKS_BYPASS=1"])
     }
 
-    @Test func bashActivationSurvivesVenvActivationAndDeactivationRestoresPath() async throws {
-        let (testbed, shims) = try await setUp("bash")
-        defer { testbed.remove() }
+    /// Runs `script` in `shell` with the shims and a recorder standing in for alterks; returns the shell's result
+    /// and what the recorder saw (one line per `alterks` call).
+    func runShell(_ shell: [String], script: (GateTestbed) -> String) async throws -> (
+        GateTestbed, (status: Int32, stdout: String, stderr: String, stdoutData: Data), [String]
+    ) {
+        let (testbed, shims) = try await setUp("shell")
         let recorder = testbed.root.appendingPathComponent("record-alterks")
         let records = testbed.root.appendingPathComponent("records.txt")
         try Data(
@@ -119,10 +141,38 @@ import Testing
             """.utf8
         ).write(to: recorder)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: recorder.path)
-        let script = """
+        var environment = environment(
+            testbed, path: "/usr/bin:/bin:\(testbed.root.path)/elsewhere",
+            ["ALTERKS_SHIMS": shims.path, "ALTERKS_BIN": recorder.path, "HOME": testbed.root.path])
+        environment.removeValue(forKey: "PROMPT_COMMAND")
+        let result = try runProcess(shell[0], Array(shell.dropFirst()) + [script(testbed)], environment: environment)
+        let recorded =
+            ((try? String(contentsOf: records, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        return (testbed, result, recorded)
+    }
+
+    func expectGated(_ testbed: GateTestbed, _ recorded: [String]) {
+        let venv = testbed.venv.path
+        #expect(
+            recorded == [
+                "gate|--pip|\(venv)/bin/pip|--|install|one|",
+                "gate|--pip|\(venv)/bin/pip3.11|--|install|two|",
+                "gate|--pip-python|\(venv)/bin/python|--|install|three|",
+                "gate|--pip-python|\(venv)/bin/python3|--|install|-U|four|",
+                "gate|--pip|\(venv)/bin/pip|--|install|five|",
+            ])
+    }
+
+    func shellScript(_ file: String) -> String {
+        TestPaths.packageRoot.appendingPathComponent("shell/\(file)").path
+    }
+
+    @Test func bashActivationSurvivesVenvActivationAndDeactivationRestoresPath() async throws {
+        let (testbed, result, recorded) = try await runShell(["/bin/bash", "--noprofile", "--norc", "-c"]) { testbed in
+            """
             set -u
             orig="$PATH"
-            source '\(TestPaths.packageRoot.appendingPathComponent("shell/alterks.bash").path)' || exit 20
+            source '\(shellScript("alterks.bash"))' || exit 20
             [ "${PATH%%:*}" = "$ALTERKS_SHIMS" ] || exit 21
             source '\(testbed.venv.path)/bin/activate'
             type -a pip | head -1
@@ -138,25 +188,73 @@ import Testing
             [ "$PATH" = "$orig" ] || { echo "PATH not restored: $PATH"; exit 22; }
             type pip 2>/dev/null | head -1
             """
-        var environment = environment(
-            testbed, path: "/usr/bin:/bin:\(testbed.root.path)/elsewhere",
-            ["ALTERKS_SHIMS": shims.path, "ALTERKS_BIN": recorder.path])
-        environment.removeValue(forKey: "PROMPT_COMMAND")
-        let result = try runProcess("/bin/bash", ["--noprofile", "--norc", "-c", script], environment: environment)
+        }
+        defer { testbed.remove() }
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "pip is a function")
         #expect(lines.filter { $0.contains("from \(testbed.venv.path)/lib/python3.11/site-packages/pip") }.count == 2)
-        let pip = testbed.venv.appendingPathComponent("bin/pip").path
-        let python = testbed.venv.appendingPathComponent("bin/python").path
-        let recorded = try String(contentsOf: records, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(
-            recorded == [
-                "gate|--pip|\(pip)|--|install|one|",
-                "gate|--pip|\(testbed.venv.path)/bin/pip3.11|--|install|two|",
-                "gate|--pip-python|\(python)|--|install|three|",
-                "gate|--pip-python|\(testbed.venv.path)/bin/python3|--|install|-U|four|",
-                "gate|--pip|\(pip)|--|install|five|",
-            ])
+        expectGated(testbed, recorded)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh")))
+    func zshActivationSurvivesVenvActivationAndDeactivationRestoresPath() async throws {
+        let (testbed, result, recorded) = try await runShell(["/usr/bin/zsh", "-f", "-c"]) { testbed in
+            """
+            orig="$PATH"
+            source '\(shellScript("alterks.zsh"))' || exit 20
+            [[ ${PATH%%:*} == $ALTERKS_SHIMS ]] || exit 21
+            source '\(testbed.venv.path)/bin/activate'
+            whence -w pip
+            pip install one
+            pip3.11 install two
+            python -m pip install three
+            python3 -m pip install -U four
+            zsh -f -c 'pip install five'
+            pip --version
+            deactivate
+            alterks-deactivate
+            [[ $PATH == "$orig" ]] || { echo "PATH not restored: $PATH"; exit 22 }
+            whence -w pip
+            """
+        }
+        defer { testbed.remove() }
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "pip: function")
+        #expect(lines.last == "pip: none" || lines.last == "pip: command")
+        expectGated(testbed, recorded)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish")))
+    func fishActivationSurvivesVenvActivationAndDeactivationRestoresPath() async throws {
+        let (testbed, result, recorded) = try await runShell(["/usr/bin/fish", "--no-config", "-c"]) { testbed in
+            """
+            set orig (string join : -- $PATH)
+            source '\(shellScript("alterks.fish"))'; or exit 20
+            test "$PATH[1]" = "$ALTERKS_SHIMS"; or exit 21
+            source '\(testbed.venv.path)/bin/activate.fish'
+            type -t pip
+            pip install one
+            pip3.11 install two
+            python -m pip install three
+            python3 -m pip install -U four
+            fish --no-config -c 'pip install five'
+            pip --version
+            deactivate
+            alterks-deactivate
+            set now (string join : -- $PATH)
+            test "$now" = "$orig"; or begin; echo "PATH not restored: $now"; exit 22; end
+            functions -q pip; and echo "pip function left"
+            echo done
+            """
+        }
+        defer { testbed.remove() }
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "function")
+        #expect(lines.last == "done")
+        #expect(!lines.contains("pip function left"))
+        expectGated(testbed, recorded)
     }
 }
