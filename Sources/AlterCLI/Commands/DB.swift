@@ -73,8 +73,7 @@ struct DBSetup {
     init(global: GlobalOptions) throws {
         context = CLIContext.current
         console = Console(context: context, options: global)
-        configuration = try ConfigLoader(environment: context.environment, diagnostics: console)
-            .load(explicitFile: global.configFile, workingDirectory: context.currentDirectory)
+        configuration = try global.loadConfiguration(context: context, diagnostics: console)
         paths = try AlterKSPaths(environment: context.environment)
         services = context.makeServices(console)
     }

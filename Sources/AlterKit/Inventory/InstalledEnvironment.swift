@@ -261,8 +261,6 @@ package enum InstalledEnvironment {
         return names
     }
 
-    package static func isDirectoryPath(_ path: String) -> Bool { isDirectory(path) }
-
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

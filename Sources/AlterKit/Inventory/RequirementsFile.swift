@@ -21,7 +21,9 @@ package enum RequirementsFile {
         -> Inventory
     {
         var reader = Reader(context: context)
-        try reader.parse(text: text, file: path, constraint: false, chain: [])
+        let real = Reader.realPath(path)
+        reader.seen.insert("r:\(real)")
+        try reader.parse(text: text, file: path, constraint: false, chain: [(real, path)])
         return reader.inventory
     }
 
@@ -189,12 +191,11 @@ package enum RequirementsFile {
             try parse(text: text, file: file, constraint: constraint, chain: chain + [(real, file)])
         }
 
+        /// `chain` ends with this file: the includes that led here, for cycle detection.
         mutating func parse(text: String, file: String, constraint: Bool, chain: [(real: String, shown: String)])
             throws(InventoryError)
         {
-            if chain.isEmpty { seen.insert("\(constraint ? "c" : "r"):\(Self.realPath(file))") }
             inventory.sources.append(file)
-            let fullChain = chain.isEmpty ? [(Self.realPath(file), file)] : chain
             for line in preprocess(text, environment: context.environment) {
                 let location = SourceLocation(file: file, line: line.number)
                 let (arguments, optionText) = splitArgumentsAndOptions(line.text)
@@ -218,7 +219,7 @@ package enum RequirementsFile {
                         context.diagnostics.warning(
                             "\(location): --hash without a requirement is ignored (as pip does)")
                     }
-                    try include(options, from: file, location: location, chain: fullChain)
+                    try include(options, from: file, location: location, chain: chain)
                     for option in options where Self.carried.contains(option.name) {
                         inventory.options.append("--\(option.name)")
                         if let value = option.value { inventory.options.append(value) }

@@ -61,7 +61,11 @@ import Testing
         for (directory, format) in Self.formats {
             let dir = TestPaths.fixture("inventory/\(directory)").path
             let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-                .filter { !$0.hasPrefix(".") && !InstalledEnvironment.isDirectoryPath(dir + "/" + $0) }
+                .filter { name in
+                    var isDirectory: ObjCBool = false
+                    FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDirectory)
+                    return !name.hasPrefix(".") && !isDirectory.boolValue
+                }
             for name in names {
                 let path = dir + "/" + name
                 let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))

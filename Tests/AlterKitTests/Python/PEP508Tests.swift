@@ -117,6 +117,11 @@ struct PEP508Vectors: Decodable {
 @Suite struct PEP508RequirementTests {
     static let extrasSets = PEP508Vectors.requirements.extras_sets.map(Set.init)
 
+    /// What packaging would answer: the value, or undefined where it raises.
+    static func evaluation(_ marker: Marker, _ extras: Set<String>) -> PEP508Vectors.Evaluation {
+        (try? marker.evaluateStrictly(.testDefault, extras: extras)).map { .value($0) } ?? .undefined
+    }
+
     @Test(arguments: PEP508Vectors.requirements.vectors)
     func requirementsMatchPackaging(vector: PEP508Vectors.RequirementVector) {
         guard vector.error == nil else {
@@ -133,13 +138,7 @@ struct PEP508Vectors: Decodable {
         #expect(requirement.marker?.description == vector.marker)
         if let marker = requirement.marker, let expected = vector.evaluations {
             for (extras, want) in zip(Self.extrasSets, expected) {
-                let got: PEP508Vectors.Evaluation
-                do {
-                    got = .value(try marker.evaluateStrictly(.testDefault, extras: extras))
-                } catch {
-                    got = .undefined
-                }
-                #expect(got == want, "extras \(extras.sorted())")
+                #expect(Self.evaluation(marker, extras) == want, "extras \(extras.sorted())")
                 // The forgiving form never drops a dependency it cannot decide on.
                 if want == .undefined { #expect(marker.evaluate(.testDefault, extras: extras)) }
             }
@@ -150,13 +149,7 @@ struct PEP508Vectors: Decodable {
     func markersEvaluateLikePackaging(vector: PEP508Vectors.MarkerVector) throws {
         let marker = try Marker(vector.marker)
         for (extras, want) in zip(Self.extrasSets, vector.evaluations) {
-            let got: PEP508Vectors.Evaluation
-            do {
-                got = .value(try marker.evaluateStrictly(.testDefault, extras: extras))
-            } catch {
-                got = .undefined
-            }
-            #expect(got == want, "extras \(extras.sorted())")
+            #expect(Self.evaluation(marker, extras) == want, "extras \(extras.sorted())")
         }
     }
 
