@@ -49,6 +49,9 @@ let package = Package(
         .target(
             name: "AlterTestSupport", dependencies: ["AlterKit"], path: "Tests/AlterTestSupport",
             swiftSettings: strict),
+        // Dev-only (bench/run.sh): the loopback OSV and PyPI doubles as a process. Not installed by install.sh.
+        .executableTarget(
+            name: "alterks-doubles", dependencies: ["AlterKit", "AlterTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AlterKitTests", dependencies: ["AlterKit", "AlterTestSupport"], swiftSettings: strict),
         .testTarget(

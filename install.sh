@@ -56,10 +56,11 @@ if [ "$uninstall" = 1 ]; then
         echo "install.sh: nothing to uninstall under $prefix (no $manifest)" >&2
         exit 1
     fi
-    cp -- "$manifest" "${TMPDIR:-/tmp}/alterks-uninstall.$$"
-    remove_listed "${TMPDIR:-/tmp}/alterks-uninstall.$$"
-    rm -f -- "${TMPDIR:-/tmp}/alterks-uninstall.$$" "$manifest"
-    rmdir -- "$share" 2>/dev/null || true
+    listed="$(mktemp)"
+    cp -- "$manifest" "$listed"
+    rm -f -- "$manifest"
+    remove_listed "$listed"
+    rm -f -- "$listed"
     echo "AlterKS removed from $prefix. Remove the 'source …/alterks.bash' line from ~/.bashrc if you added it."
     exit 0
 fi
@@ -89,16 +90,22 @@ if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
 fi
 command -v swift >/dev/null || { echo "install.sh: swift not found (install the Swift toolchain)" >&2; exit 1; }
 
-# A statically linked Swift runtime starts faster (the shim's pass-through) and survives toolchain moves.
+# A statically linked Swift runtime starts faster and survives toolchain moves. The shim is linked fully static
+# (no dynamic loader at all: its pass-through then costs well under a millisecond), in its own build folder
+# because the flag differs.
 build_flags=(-c release)
+shim_flags=(-c release --build-path "$here/.build-shim")
 swift_root="$(cd -- "$(dirname -- "$(command -v swift)")/.." && pwd -P)"
 if [ -f "$swift_root/lib/swift_static/linux/libswiftCore.a" ]; then
     build_flags+=(--static-swift-stdlib)
+    shim_flags+=(-Xswiftc -static-executable)
 fi
-echo "install.sh: swift build ${build_flags[*]}"
+echo "install.sh: swift build ${build_flags[*]} --product alterks"
 swift build "${build_flags[@]}" --product alterks
-swift build "${build_flags[@]}" --product pip
+echo "install.sh: swift build ${shim_flags[*]} --product pip"
+swift build "${shim_flags[@]}" --product pip 2> >(grep -v "statically linked applications requires" >&2)
 bin="$(swift build "${build_flags[@]}" --show-bin-path)"
+shim_bin="$(swift build "${shim_flags[@]}" --show-bin-path)"
 
 python_minor=""
 if command -v python3 >/dev/null; then
@@ -152,7 +159,7 @@ if [ -d "$bin/alterks_AlterKit.resources" ]; then
 fi
 put_link "../share/alterks/bin/alterks" "$prefix/bin/alterks"
 
-put_file "$bin/pip" "$share/shims/pip" 0755
+put_file "$shim_bin/pip" "$share/shims/pip" 0755
 put_link "pip" "$share/shims/pip3"
 if [ -n "$python_minor" ]; then
     put_link "pip" "$share/shims/pip$python_minor"

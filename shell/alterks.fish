@@ -86,7 +86,10 @@ function _alterks_on_prompt --on-event fish_prompt
 end
 
 function alterks-deactivate
-    if test "$PATH" = "$_alterks_set_path"
+    # PATH is a path variable (quoted, it joins with ":"); compare both the same way.
+    set -l current (string join : -- $PATH)
+    set -l ours (string join : -- $_alterks_set_path)
+    if test "$current" = "$ours"
         set -gx PATH $_alterks_old_path
     else
         set -gx PATH (_alterks_strip)

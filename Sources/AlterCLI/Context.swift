@@ -101,6 +101,18 @@ package struct CLIContext: Sendable {
         return CLIContext(
             stdout: FileDescriptorStream(fd: 1), stderr: FileDescriptorStream(fd: 2), environment: env,
             currentDirectory: FileManager.default.currentDirectoryPath,
-            makeServices: { diagnostics in Services.live(environment: env, diagnostics: diagnostics) })
+            makeServices: { diagnostics in Services.live(environment: env, diagnostics: diagnostics) },
+            makeGateDecider: { services, options in
+                try CLIContext.engineGateDecider(services: services, options: options)
+            })
+    }
+
+    /// The install gate's decisions from the real engine (vulnerabilities, heuristics, policy, verdict cache),
+    /// under the configuration this command run reads.
+    package static func engineGateDecider(services: Services, options: GlobalOptions) throws -> GateDecider {
+        let context = CLIContext.current
+        let configuration = try options.loadConfiguration(context: context, diagnostics: services.diagnostics)
+        let paths = try AlterKSPaths(environment: context.environment)
+        return EngineBuilder(configuration: configuration, paths: paths, services: services).gateDecider()
     }
 }

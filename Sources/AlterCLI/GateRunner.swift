@@ -29,7 +29,7 @@ struct GateRunner {
 
     var paths: AlterKSPaths? { try? AlterKSPaths(environment: context.environment) }
 
-    /// The quarantine, or nil (with a warning) when its folder or manifest cannot be opened.
+    /// The quarantine (its folder and manifest created when missing).
     func openQuarantine() throws -> Quarantine {
         guard let paths else { throw FileIOError.noHomeDirectory(variable: "XDG_DATA_HOME") }
         return try Quarantine.open(dataDir: paths.dataDir, services: services)
@@ -47,17 +47,16 @@ struct GateRunner {
     }
 
     func makeGate(bypass: BypassRequest?, gateOnly: Bool) -> InstallGate {
-        var quarantine: Quarantine?
-        if bypass == nil {
-            do {
-                quarantine = try openQuarantine()
-            } catch {
-                console.emit(Diagnostic(.warning, "quarantine unavailable: \(error)"))
-            }
+        // Opened only when something is to be quarantined: most installs never touch it.
+        let dataDir = paths?.dataDir
+        let services = self.services
+        let quarantine = LazyQuarantine {
+            guard let dataDir else { throw FileIOError.noHomeDirectory(variable: "XDG_DATA_HOME") }
+            return try Quarantine.open(dataDir: dataDir, services: services)
         }
         let temporary = context.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
         return InstallGate(
-            services: services, launcher: context.attachedLauncher, quarantine: quarantine,
+            services: services, launcher: context.attachedLauncher, quarantine: bypass == nil ? quarantine : nil,
             bypassLog: bypass == nil ? nil : openStateLog(),
             options: GateOptions(
                 temporaryDirectory: temporary, workingDirectory: context.currentDirectory, bypass: bypass,
@@ -109,5 +108,16 @@ struct GateRunner {
         case .success(.python(let python)): return .python(python)
         case .failure(let message): throw ValidationError(message)
         }
+    }
+}
+
+/// The quarantine, opened on first use.
+struct LazyQuarantine: QuarantineService {
+    let open: @Sendable () throws -> Quarantine
+
+    func quarantine(_ item: PipReportItem, decision: GateDecision, target: QuarantineTarget) async throws
+        -> QuarantineRecord
+    {
+        try await open().quarantine(item, decision: decision, target: target)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Real interpreters and venvs for tests that drive the real pip, offline.
 ///
 /// Creating a venv takes seconds (ensurepip); the first call makes one base venv per test process and every
-/// `makeVenv` copies it and rewrites the absolute paths in its scripts (a fraction of a second).
+/// `makeVenv` copies it (hard links) and rewrites the absolute paths in its scripts (a fraction of a second).
 public actor PythonEnvironments {
     public static let shared = PythonEnvironments()
 
@@ -45,7 +45,9 @@ public actor PythonEnvironments {
     /// A fresh venv at `destination` (a copy of the base venv with its paths rewritten).
     public func makeVenv(at destination: URL) async throws -> URL {
         let base = try await baseVenv()
-        let copy = try runProcess("/bin/cp", ["-a", base.path, destination.path])
+        // Hard links: a copy costs no data. pip only adds and removes files (never rewrites one in place), and the
+        // scripts rewritten below are replaced, not modified, so the base venv is never touched.
+        let copy = try runProcess("/bin/cp", ["-al", base.path, destination.path])
         guard copy.status == 0 else { throw TestProcessError("cp failed: \(copy.stderr)") }
         let fileManager = FileManager.default
         var targets = [destination.appendingPathComponent("pyvenv.cfg")]
@@ -58,7 +60,10 @@ public actor PythonEnvironments {
                 let data = fileManager.contents(atPath: file.path), let text = String(data: data, encoding: .utf8),
                 text.contains(base.path)
             else { continue }
-            try Data(text.replacingOccurrences(of: base.path, with: destination.path).utf8).write(to: file)
+            try Data(text.replacingOccurrences(of: base.path, with: destination.path).utf8).write(
+                to: file, options: .atomic)
+            try fileManager.setAttributes(
+                [.posixPermissions: attributes[.posixPermissions] ?? 0o755], ofItemAtPath: file.path)
         }
         return destination
     }

@@ -61,6 +61,11 @@ struct QuarantineCommand: AsyncParsableCommand {
                 section(console, ".pth files (run at every interpreter start)", inspection.pthFiles)
                 section(console, "install scripts", inspection.installScripts)
                 section(console, "native binaries", inspection.nativeBinaries)
+                section(
+                    console, "static inspection of the artifact",
+                    (inspection.artifactInspection?.findings ?? []).map {
+                        "\($0.severity.rawValue.uppercased()) \($0.kind.rawValue) \($0.location): \($0.evidence)"
+                    })
                 section(console, "files", inspection.files)
                 section(console, "notes", inspection.notes)
             }

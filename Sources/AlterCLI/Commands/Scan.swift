@@ -1,15 +1,93 @@
 import AlterKit
 import ArgumentParser
 
-/// `alterks scan`: Scan an environment, requirements file, pyproject or lockfile for vulnerable and risky packages.
+/// `alterks scan`: one verdict per package of an environment or an input file.
 struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Scan an environment, requirements file, pyproject or lockfile for vulnerable and risky packages.")
+        abstract: "Scan an environment, requirements file, pyproject or lockfile for vulnerable and risky packages.",
+        discussion: """
+            Without a file, scans the installed environment of --python (default: the active virtualenv, else \
+            python3 on PATH). Files are recognised by name: requirements*.txt/*.in, pyproject.toml, poetry.lock, \
+            uv.lock, Pipfile.lock, pylock.toml, pdm.lock.
+
+            \(ExitStatus.documentation)
+            """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var sources: SourceOptions
+
+    @Option(name: .customLong("python"), help: "The interpreter whose installed packages to scan.")
+    var python: String?
+
+    @Option(name: [.customShort("r"), .customLong("requirement")], help: "A requirements file (repeatable).")
+    var requirements: [String] = []
+
+    @Argument(help: "A requirements file, pyproject.toml or lockfile.")
+    var file: String?
+
+    @Option(help: "Output format: table, json, markdown, sarif or cyclonedx.")
+    var format: OutputFormat = .table
+
+    @Option(name: [.short, .long], help: "Write the report to this file (0600) instead of stdout.")
+    var output: String?
+
+    @Option(
+        name: .customLong("fail-on"),
+        help: "Exit 1 when any verdict is at least this: block (default), quarantine or alert.")
+    var failOn: Action?
+
+    @Flag(name: .customLong("no-heuristics"), help: "Vulnerabilities only: skip the heuristic risk engine.")
+    var noHeuristics = false
+
+    func validate() throws {
+        if python != nil && (file != nil || !requirements.isEmpty) {
+            throw ValidationError("--python scans an environment; it cannot be combined with input files")
+        }
+    }
 
     func run() async throws {
-        throw NotBuiltYet(command: "scan")
+        let setup = try CommandSetup(global: global)
+        let report = try await ScanRunner(setup: setup, mode: .scan).run(
+            files: requirements + (file.map { [$0] } ?? []), python: python, source: sources.choice,
+            heuristics: !noHeuristics)
+        try setup.emit(setup.console.render(report, as: format), output: output)
+        let status = report.exitStatus(failOn: failOn ?? setup.configuration.failOn)
+        if status == .sourceFailure {
+            for line in ScanRunner.failureSummary(report) { setup.console.err("alterks: \(line)") }
+        }
+        if status != .clean { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// Runs a scan for `scan`, `report` and `monitor`: inventory, engine, report.
+struct ScanRunner {
+    let setup: CommandSetup
+    let mode: PolicyMode
+
+    func run(
+        files: [String], python: String?, source: AdvisorySourceChoice?, heuristics: Bool
+    ) async throws -> ScanReport {
+        let (inventory, targets) = try await setup.inventory(files: files, python: python)
+        let offline = (source ?? setup.configuration.source) == .offline
+        let risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
+        let engine = setup.builder.scanEngine(mode: mode, source: source, risk: risk)
+        if setup.console.showProgress {
+            setup.console.err("alterks: checking \(inventory.dependencies.count) packages…")
+        }
+        return await engine.scan(inventory.dependencies, targets: targets, skipped: inventory.skipped)
+    }
+
+    /// One line per source failure, for stderr: which source failed, for how many packages, and why.
+    static func failureSummary(_ report: ScanReport) -> [String] {
+        var bySource: [String: (count: Int, message: String)] = [:]
+        for failure in report.results.flatMap(\.failures) {
+            let entry = bySource[failure.source]
+            bySource[failure.source] = ((entry?.count ?? 0) + 1, entry?.message ?? failure.message)
+        }
+        return bySource.sorted { $0.key < $1.key }.map {
+            "data source \($0.key) could not answer for \($0.value.count) package(s): \($0.value.message) — "
+                + "the result is incomplete, not clean"
+        }
     }
 }

@@ -12,8 +12,8 @@ struct DependencyGraph {
         let markerEnvironment = MarkerEnvironment(values: environment)
         var extras: [String: Set<String>] = [:]
         for item in items { extras[item.dependency.normalizedName, default: []].formUnion(item.dependency.extras) }
-        let parsed: [(String, [ParsedRequirement])] = items.map { item in
-            (item.dependency.normalizedName, item.requiresDist.map(ParsedRequirement.init))
+        let parsed: [(String, [RequiresDistEntry])] = items.map { item in
+            (item.dependency.normalizedName, item.requiresDist.map(RequiresDistEntry.init))
         }
         // Extras requested along edges enable more edges: iterate to a fixed point (bounded by the item count).
         var changed = true
@@ -68,30 +68,38 @@ struct DependencyGraph {
     }
 }
 
-/// One `Requires-Dist` entry: its project name and extras, read lexically. Environment markers are not evaluated
-/// here yet (the PEP 508 marker evaluator is a stub in this build): every edge is kept, which can only refuse more,
+/// One `Requires-Dist` entry: its project name, extras and environment marker, parsed as PEP 508. An entry that
+/// does not parse is read lexically (name and extras) and always applies: an extra edge can only refuse more,
 /// never install more.
-private struct ParsedRequirement {
+private struct RequiresDistEntry {
     var name: String
     var extras: [String]
+    var marker: Marker?
 
     init(_ text: String) {
+        if let requirement = try? Requirement(text) {
+            name = requirement.normalizedName
+            extras = requirement.extras.map(PackageName.normalize)
+            marker = requirement.marker
+            return
+        }
         let trimmed = text.drop { $0 == " " }
         let head = trimmed.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }
         name = PackageName.normalize(String(head))
-        var rest = trimmed.dropFirst(head.count).drop { $0 == " " }
+        let rest = trimmed.dropFirst(head.count).drop { $0 == " " }
         extras = []
+        marker = nil
         if rest.first == "[", let close = rest.firstIndex(of: "]") {
             extras = rest[rest.index(after: rest.startIndex)..<close].split(separator: ",").map {
                 PackageName.normalize($0.trimmingCharacters(in: .whitespaces))
             }
-            rest = rest[rest.index(after: close)...]
         }
     }
 
+    /// Whether the entry applies for the target interpreter with `extras` requested. Without marker values for
+    /// the target (an empty environment) every edge is kept.
     func applies(_ environment: MarkerEnvironment, extras: Set<String>) -> Bool {
-        _ = environment
-        _ = extras
-        return true
+        guard let marker, !environment.values.isEmpty else { return true }
+        return marker.evaluate(environment, extras: extras)
     }
 }

@@ -48,7 +48,11 @@ package struct InstallGate: Sendable {
         let decider = try decider()
         let workspace = try Workspace(parent: options.temporaryDirectory)
         defer { workspace.remove() }
-        return try await gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
+        let start = ContinuousClock.now
+        var outcome = try await gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
+        outcome.timings.total = ContinuousClock.now - start
+        services.diagnostics.debug("gate timings: \(outcome.timings)")
+        return outcome
     }
 
     /// The environment pip runs with: ours, without the shim's private hint.
@@ -75,15 +79,25 @@ package struct InstallGate: Sendable {
             round += 1
             let reportPath = workspace.path("report-\(round).json")
             let exclusionsPath = exclusions.isEmpty ? nil : try workspace.write("exclusions-\(round).txt", exclusions)
+            let dryRunStart = ContinuousClock.now
             let dryRun = try await services.processes.run(
                 pip.executable,
                 pip.arguments(invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath)),
                 environment: pipEnvironment, currentDirectory: nil, stdin: nil)
+            outcome.timings.pipDryRun += ContinuousClock.now - dryRunStart
             if dryRun.exitCode != 0 {
                 outcome.pipOutput = dryRun
                 if outcome.excluded.isEmpty {
                     outcome.result = .dryRunFailed
                     outcome.exitCode = dryRun.exitCode
+                    let stderr = String(decoding: dryRun.stderr, as: UTF8.self)
+                    if stderr.contains("no such option: --report") || stderr.contains("no such option: --dry-run") {
+                        diagnostics.emit(
+                            Diagnostic(
+                                .error,
+                                "\(pip.display) is too old for the gate (it needs pip 22.2 or newer for "
+                                    + "--dry-run --report); nothing was installed"))
+                    }
                 } else {
                     let list = outcome.excluded.map { "\($0.name) \($0.version)" }.joined(separator: ", ")
                     diagnostics.emit(
@@ -102,7 +116,9 @@ package struct InstallGate: Sendable {
             } catch let error as any AlterKSError {
                 throw GateError.reportUnreadable(error.description)
             }
+            let engineStart = ContinuousClock.now
             try await decideMissing(report.items, decider: decider, into: &decided)
+            outcome.timings.engine += ContinuousClock.now - engineStart
             let young = tooYoung(report.items, decided: decided, minAgeHours: decider.minReleaseAgeHours)
             if young.isEmpty { break }
             if round > options.maxReResolutions { throw GateError.tooManyReResolutions(options.maxReResolutions) }
@@ -256,8 +272,10 @@ package struct InstallGate: Sendable {
             outcome.installMode = .constraints
             outcome.installArguments = invocation.constrainedInstallArguments(constraints: constraints)
         }
+        let installStart = ContinuousClock.now
         let code = try await launcher.run(
             pip.executable, pip.arguments(outcome.installArguments ?? []), environment: pipEnvironment)
+        outcome.timings.pipInstall = ContinuousClock.now - installStart
         outcome.result = code == 0 ? .installed : .installFailed
         outcome.exitCode = code
         return outcome
@@ -285,6 +303,8 @@ package struct InstallGate: Sendable {
             installOptions: invocation.optionsWithoutRequirements ?? [])
         for (item, decision) in quarantined {
             let record: QuarantineRecord
+            let quarantineStart = ContinuousClock.now
+            defer { outcome.timings.quarantine += ContinuousClock.now - quarantineStart }
             do {
                 record = try await quarantine.quarantine(item, decision: decision, target: target)
             } catch let error as GateError {
@@ -348,7 +368,9 @@ package struct InstallGate: Sendable {
         }
         outcome.installMode = withHash ? .hashPinned : .pinned
         outcome.installArguments = arguments
+        let installStart = ContinuousClock.now
         let code = try await launcher.run(pip.executable, pip.arguments(arguments), environment: pipEnvironment)
+        outcome.timings.pipInstall = ContinuousClock.now - installStart
         if code != 0 { outcome.exitCode = code }
         return outcome
     }
@@ -466,8 +488,34 @@ package struct GateOutcome: Sendable {
     package var installArguments: [String]?
     /// The dry run's output when it failed: the caller writes it through.
     package var pipOutput: ProcessResult?
+    /// Where the time went.
+    package var timings = GateTimings()
 
     package init() {}
+}
+
+/// Monotonic durations of one gate run: pip's dry runs, the engine, quarantining, pip's final install, and what is
+/// left — the gate's own work (parsing, matching, writing the pin files).
+package struct GateTimings: Sendable, Hashable, CustomStringConvertible {
+    package var total: Duration = .zero
+    package var pipDryRun: Duration = .zero
+    package var engine: Duration = .zero
+    package var quarantine: Duration = .zero
+    package var pipInstall: Duration = .zero
+
+    package init() {}
+
+    /// Everything that is neither pip nor the engine nor quarantining.
+    package var gateOwn: Duration { total - pipDryRun - engine - quarantine - pipInstall }
+
+    package var description: String {
+        func ms(_ duration: Duration) -> String {
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            return String(format: "%.1f ms", seconds * 1000)
+        }
+        return "total \(ms(total)); pip dry run \(ms(pipDryRun)); engine \(ms(engine)); quarantine "
+            + "\(ms(quarantine)); pip install \(ms(pipInstall)); gate's own \(ms(gateOwn))"
+    }
 }
 
 /// A private working folder (0700) for one gate run, removed at the end.

@@ -1,4 +1,5 @@
 import Foundation
+import ShimCore
 
 /// Takes a distribution the policy wants quarantined out of the install.
 package protocol QuarantineService: Sendable {
@@ -71,6 +72,9 @@ package struct QuarantineInspection: Sendable, Hashable {
     package var nativeBinaries: [String]
     /// Anything inspect could not read.
     package var notes: [String]
+    /// What static inspection of the kept artifact found (code in `.pth` files and install hooks, network and
+    /// process calls, native binaries …), most severe first; nil when the artifact could not be read.
+    package var artifactInspection: ArtifactInspection?
 }
 
 /// One `METADATA` header.
@@ -153,7 +157,7 @@ package struct Quarantine: QuarantineService {
         try FileIO.ensurePrivateDirectory(directory + "/artifact")
         try FileIO.writeAtomically(data, to: record.artifactPath)
         if isWheel {
-            let python = try await targetInterpreter(target.pip)
+            let python = try await targetInterpreter(target)
             try await check(
                 python, ["-m", "venv", "--without-pip", directory], what: "creating the quarantine venv")
             try await installWheel(record, into: directory + "/bin/python", pip: target.pip)
@@ -207,6 +211,22 @@ package struct Quarantine: QuarantineService {
             throw QuarantineError.fetchFailed(url: url, message: "HTTP \(response.status)")
         }
         return response.body
+    }
+
+    /// The interpreter the original install targeted: pip's `--python` when it was given (an interpreter, or a
+    /// venv folder), else the interpreter of pip itself.
+    package func targetInterpreter(_ target: QuarantineTarget) async throws -> String {
+        let tokens = PipOptionParser(options: PipOptions.general).tokenize(target.globalArguments, interspersed: false)
+        if let python = tokens.last(where: { $0.option?.name == "--python" })?.value {
+            for candidate in [python, python + "/bin/python"] where candidate.hasPrefix("/") {
+                var info = stat()
+                if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+                    return candidate
+                }
+            }
+            throw QuarantineError.interpreterNotFound(pip: "--python \(python)")
+        }
+        return try await targetInterpreter(target.pip)
     }
 
     /// The interpreter `pip` installs into: the `-m pip` interpreter itself; else the script's `#!` line when it
@@ -269,12 +289,29 @@ package struct Quarantine: QuarantineService {
         if record.state != .ready {
             inspection.notes.append("left half-done (\(record.state.rawValue)); files may be incomplete")
         }
+        // The kept artifact itself, read statically (never extracted, nothing run).
+        if FileIO.exists(record.artifactPath) {
+            do {
+                inspection.artifactInspection = try ArtifactReader.inspect(
+                    path: record.artifactPath, sha256: record.artifactSHA256)
+            } catch {
+                inspection.notes.append("the kept artifact could not be inspected: \(error)")
+            }
+        } else {
+            inspection.notes.append("the kept artifact is missing: \(record.artifactPath)")
+        }
         guard record.artifactKind == .wheel else {
             inspection.installScripts.append(
                 "an sdist: installing it runs its build (setup.py or the pyproject build backend)")
-            inspection.notes.append(
-                "source archive kept unbuilt at \(record.artifactPath); `alterks inspect \(record.artifactPath)` "
-                    + "reads its contents")
+            for finding in inspection.artifactInspection?.findings ?? [] {
+                switch finding.kind {
+                case .installHook: inspection.installScripts.append("\(finding.location): \(finding.evidence)")
+                case .nativeBinary: inspection.nativeBinaries.append(finding.file)
+                case .pthCode, .pthOddLine: inspection.pthFiles.append(finding.file)
+                default: break
+                }
+            }
+            inspection.notes.append("source archive kept unbuilt at \(record.artifactPath)")
             return inspection
         }
         guard let distInfo = findDistInfo(record) else {

@@ -175,9 +175,7 @@ extension InspectionRun {
     }
 
     func sdistEntryPoints() {
-        guard let data = text(sdistRoot + "pyproject.toml"),
-            let table = try? TOMLTable(string: String(decoding: data, as: UTF8.self))
-        else { return }
+        guard let data = text(sdistRoot + "pyproject.toml"), let table = Self.parseTOML(data) else { return }
         for key in ["scripts", "gui-scripts"] {
             guard let scripts = table["project"]?.table?[key]?.table else { continue }
             for name in scripts.keys where ShadowedCommands.shadows(name, project: project) {
@@ -307,7 +305,7 @@ extension InspectionRun {
             }
         }
         if let data = text(sdistRoot + "pyproject.toml"),
-            let table = try? TOMLTable(string: String(decoding: data, as: UTF8.self)),
+            let table = Self.parseTOML(data),
             let system = table["build-system"]?.table,
             let backend = system["build-backend"]?.string,
             let backendPath = system["backend-path"]?.array
@@ -335,5 +333,15 @@ extension InspectionRun {
         for (file, executed) in runtimeExecuted {
             findings += executedFile(executed, from: file, follow: { _ in })
         }
+    }
+}
+
+extension InspectionRun {
+    /// A TOML file from an artifact, parsed only when its structure is sound: toml++ inside TOMLKit aborts on some
+    /// malformed documents, and an artifact is hostile input. Unparseable → nil (the checks that need it skip).
+    static func parseTOML(_ data: Data) -> TOMLTable? {
+        let text = String(decoding: data, as: UTF8.self)
+        guard (try? TOMLStructure.check(text)) != nil else { return nil }
+        return try? TOMLTable(string: text)
     }
 }

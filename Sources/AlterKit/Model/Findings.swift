@@ -83,10 +83,23 @@ public struct RiskAssessment: Sendable, Hashable, Codable {
     public var factors: [RiskFactor]
     /// 0–100 weighted mean of the known factors; `nil` when no factor could be computed.
     public var composite: Double?
+    /// Sources that could not answer while assessing (PyPI metadata, the Integrity API): the factors they feed
+    /// are unknown. Non-empty means the assessment is incomplete, never clean.
+    public var failures: [SourceFailure]
 
-    public init(factors: [RiskFactor], composite: Double?) {
+    public init(factors: [RiskFactor], composite: Double?, failures: [SourceFailure] = []) {
         self.factors = factors
         self.composite = composite
+        self.failures = failures
+    }
+
+    enum CodingKeys: String, CodingKey { case factors, composite, failures }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        factors = try c.decode([RiskFactor].self, forKey: .factors)
+        composite = try c.decodeIfPresent(Double.self, forKey: .composite)
+        failures = try c.decodeIfPresent([SourceFailure].self, forKey: .failures) ?? []
     }
 
     /// Names of factors that could not be computed.

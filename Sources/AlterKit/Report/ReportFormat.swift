@@ -40,9 +40,20 @@ extension ScanReport {
             let x = a.dependency
             let y = b.dependency
             if x.normalizedName != y.normalizedName { return x.normalizedName < y.normalizedName }
-            if (x.version ?? "") != (y.version ?? "") { return (x.version ?? "") < (y.version ?? "") }
+            if (x.version ?? "") != (y.version ?? "") { return Self.versionOrder(x.version ?? "", y.version ?? "") }
             if x.specifier != y.specifier { return x.specifier < y.specifier }
             return (x.location?.description ?? "") < (y.location?.description ?? "")
+        }
+    }
+
+    /// A total order: valid versions first in PEP 440 order (`9.0` before `10.0`; equal ones such as `1.0` and
+    /// `1.0.0` by text), then anything that is not a valid version, by text.
+    static func versionOrder(_ a: String, _ b: String) -> Bool {
+        switch (try? Version(a), try? Version(b)) {
+        case (let x?, let y?): return x != y ? x < y : a < b
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return a < b
         }
     }
 

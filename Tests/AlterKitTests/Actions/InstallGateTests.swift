@@ -120,6 +120,8 @@ import Testing
         let inspection = try #require(try quarantine.inspect(name: "requessts", version: nil).first)
         #expect(inspection.metadata.contains(MetadataField(key: "Name", value: "requessts")))
         #expect(inspection.pthFiles == ["zzz_evil.pth"])
+        let findings = inspection.artifactInspection?.findings ?? []
+        #expect(findings.contains { $0.kind == .pthCode && $0.file == "zzz_evil.pth" }, "\(findings)")
         #expect(inspection.record.reasons.map(\.message) == ["test says quarantine"])
         #expect(try quarantine.list().map(\.name) == ["requessts"])
         try quarantine.remove(name: "requessts", version: nil)

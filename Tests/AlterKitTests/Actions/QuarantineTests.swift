@@ -55,6 +55,7 @@ import Testing
         #expect(listed.first?.reasons.map(\.message) == ["looks like requests"])
         let inspection = try #require(try quarantine.inspect(name: "REQEUSTS", version: "0.1").first)
         #expect(inspection.installScripts.first?.contains("runs its build") == true)
+        #expect(inspection.artifactInspection?.hooks.contains { $0.contains("setup.py") } == true)
         let attributes = try FileManager.default.attributesOfItem(atPath: record.artifactPath)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }

@@ -339,6 +339,18 @@ import Testing
         #expect(r.findings.first?.severity == .critical)
     }
 
+    /// toml++ (inside TOMLKit) aborts on some malformed documents; an artifact's pyproject.toml is hostile input.
+    @Test(arguments: ["[#a]\n", "[[=\n", "a = [}]\n", "[build-system]\nrequires = [\n"])
+    func malformedPyprojectInAnSdistDoesNotCrash(_ pyproject: String) {
+        let members = [
+            ArtifactMember(path: "pkg-1.0/", kind: .directory),
+            ArtifactMember(path: "pkg-1.0/pyproject.toml", data: Data(pyproject.utf8)),
+            ArtifactMember(path: "pkg-1.0/pkg/__init__.py", data: Data()),
+        ]
+        let r = inspector.inspect(artifact: "pkg-1.0.tar.gz", format: .sdist, members: members)
+        #expect(r.findings.allSatisfy { $0.severity != .critical })
+    }
+
     @Test func identityComesFromMetadata() {
         var b = ArtifactBuilder(name: "Demo_Pkg", version: "2.0")
         b.add("demo_pkg/__init__.py", "")

@@ -94,6 +94,19 @@ import Testing
         #expect(CycloneDXReport.purl(dependency) == purl)
     }
 
+    @Test func resultsAreInNameThenPEP440Order() {
+        let results =
+            ["10.0", "9.0", "1.0.0", "1.0", "not-a-version"].map {
+                PackageResult(dependency: Dependency(name: "b", version: $0))
+            } + [PackageResult(dependency: Dependency(name: "A", version: "2"))]
+        let report = ScanReport(
+            toolVersion: "0", generatedAt: Date(timeIntervalSince1970: 0), targets: [], sources: [], results: results)
+        #expect(
+            report.orderedResults.map { "\($0.dependency.normalizedName) \($0.dependency.version ?? "")" } == [
+                "a 2", "b 1.0", "b 1.0.0", "b 9.0", "b 10.0", "b not-a-version",
+            ])
+    }
+
     @Test func markdownEscapesWhatWouldBreakTheTable() {
         #expect(MarkdownReport.escape("a|b *c* <script>") == "a\\|b \\*c\\* \\<script\\>")
         let text = ReportScenario.vulnerable.report.rendered(as: .markdown)

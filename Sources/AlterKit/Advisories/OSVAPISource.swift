@@ -1,0 +1,303 @@
+import Foundation
+
+/// The OSV API (https://google.github.io/osv.dev/api/): `POST /v1/querybatch` for the whole package set, then
+/// `GET /v1/vulns/{id}` for each record not already cached at the `modified` stamp the batch reported.
+///
+/// A warm repeat scan makes only the batch call(s). Anything that fails (after the HTTP client's own retries) makes
+/// every package that depended on it a `SourceFailure("osv", …)`.
+package struct OSVAPISource: VulnerabilitySource {
+    package struct Configuration: Sendable, Hashable {
+        /// Base URL, for mirrors; `https://api.osv.dev` by default.
+        package var baseURL: String
+        /// Queries per `querybatch` request (the API accepts at most 1,000).
+        package var batchSize: Int
+        /// `querybatch` requests in flight at once.
+        package var batchConcurrency: Int
+        /// `vulns/{id}` requests in flight at once.
+        package var detailConcurrency: Int
+        /// Rounds of `next_page_token` follow-ups before giving up (a server that never stops paging).
+        package var maxPages: Int
+        /// Per-request timeout, seconds.
+        package var timeout: Double
+
+        package init(
+            baseURL: String = "https://api.osv.dev", batchSize: Int = 1000, batchConcurrency: Int = 4,
+            detailConcurrency: Int = 16, maxPages: Int = 50, timeout: Double = 30
+        ) {
+            self.baseURL = baseURL
+            self.batchSize = batchSize
+            self.batchConcurrency = batchConcurrency
+            self.detailConcurrency = detailConcurrency
+            self.maxPages = maxPages
+            self.timeout = timeout
+        }
+    }
+
+    package static let sourceName = "osv"
+
+    let configuration: Configuration
+    let http: any HTTPClient
+    let cache: any AdvisoryRecordCache
+    let builder: FindingBuilder
+    let clock: any WallClock
+    let diagnostics: any DiagnosticSink
+
+    package init(
+        configuration: Configuration = Configuration(), http: any HTTPClient, cache: any AdvisoryRecordCache,
+        builder: FindingBuilder = FindingBuilder(), clock: any WallClock, diagnostics: any DiagnosticSink
+    ) {
+        self.configuration = configuration
+        self.http = http
+        self.cache = cache
+        self.builder = builder
+        self.clock = clock
+        self.diagnostics = diagnostics
+    }
+
+    private var base: String {
+        configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
+    }
+
+    package func lookup(_ packages: [PackageQuery]) async -> VulnerabilityLookup {
+        let queries = Array(Set(packages)).sorted()
+        let info = SourceInfo(name: Self.sourceName, location: configuration.baseURL, dataDate: clock.now())
+        var results: [PackageQuery: Result<[VulnerabilityFinding], SourceFailure>] = [:]
+        var fingerprints: [PackageQuery: String] = [:]
+
+        // 1. Which vulnerabilities (id + modified) affect each package.
+        let listed = await listVulnerabilities(queries)
+        var needed = Set<RecordKey>()
+        for (_, outcome) in listed { if case .success(let keys) = outcome { needed.formUnion(keys) } }
+
+        // 2. Full records: from the cache at that `modified`, else fetched.
+        let (records, fetchFailures) = await fullRecords(Array(needed).sorted())
+
+        // 3. Findings per package.
+        let memo = FindingMemo()
+        for query in queries {
+            switch listed[query] ?? .failure(SourceFailure(source: Self.sourceName, message: "no answer for \(query)"))
+            {
+            case .failure(let failure):
+                results[query] = .failure(failure)
+            case .success(let keys):
+                if let failed = keys.sorted().first(where: { fetchFailures[$0] != nil }),
+                    let why = fetchFailures[failed]
+                {
+                    results[query] = .failure(why)
+                    continue
+                }
+                let matched = keys.compactMap { records[$0] }
+                results[query] = .success(
+                    builder.findings(for: matched, package: query.name, version: query.version, memo: memo))
+                fingerprints[query] = AdvisoryFingerprint.of(
+                    source: Self.sourceName, records: keys.map { (id: $0.id, modified: $0.modified) })
+            }
+        }
+        return VulnerabilityLookup(results: results, sourceInfo: info, fingerprints: fingerprints)
+    }
+
+    // MARK: querybatch
+
+    private struct BatchRequest: Encodable {
+        struct Query: Encodable {
+            struct Package: Encodable {
+                var name: String
+                var ecosystem: String
+            }
+            var package: Package
+            var version: String
+            var pageToken: String?
+
+            enum CodingKeys: String, CodingKey {
+                case package, version
+                case pageToken = "page_token"
+            }
+        }
+        var queries: [Query]
+    }
+
+    private struct BatchResponse: Decodable {
+        struct Result: Decodable {
+            struct Vuln: Decodable {
+                var id: String
+                var modified: String
+            }
+            var vulns: [Vuln]?
+            var nextPageToken: String?
+
+            enum CodingKeys: String, CodingKey {
+                case vulns
+                case nextPageToken = "next_page_token"
+            }
+        }
+        var results: [Result]
+    }
+
+    /// Asks `querybatch` for every query, following `next_page_token` per query until none is left.
+    private func listVulnerabilities(
+        _ queries: [PackageQuery]
+    ) async -> [PackageQuery: Result<Set<RecordKey>, SourceFailure>] {
+        var found: [PackageQuery: Set<RecordKey>] = [:]
+        var failed: [PackageQuery: SourceFailure] = [:]
+        var pending: [(PackageQuery, String?)] = queries.map { ($0, nil) }
+        var round = 0
+        while !pending.isEmpty {
+            if round > configuration.maxPages {
+                for (query, _) in pending {
+                    failed[query] = SourceFailure(
+                        source: Self.sourceName,
+                        message: "\(base)/v1/querybatch: still paging after \(configuration.maxPages) pages")
+                }
+                break
+            }
+            round += 1
+            let chunks = stride(from: 0, to: pending.count, by: max(1, configuration.batchSize)).map {
+                Array(pending[$0..<min($0 + max(1, configuration.batchSize), pending.count)])
+            }
+            let answers = await boundedConcurrentMap(chunks, limit: configuration.batchConcurrency) { chunk in
+                await self.queryBatch(chunk)
+            }
+            var next: [(PackageQuery, String?)] = []
+            for (chunk, answer) in zip(chunks, answers) {
+                switch answer {
+                case .failure(let failure):
+                    for (query, _) in chunk { failed[query] = failure }
+                case .success(let pages):
+                    for ((query, _), page) in zip(chunk, pages) {
+                        found[query, default: []].formUnion(page.keys)
+                        if let token = page.nextPageToken { next.append((query, token)) }
+                    }
+                }
+            }
+            pending = next
+        }
+        var out: [PackageQuery: Result<Set<RecordKey>, SourceFailure>] = [:]
+        for query in queries {
+            out[query] = failed[query].map { .failure($0) } ?? .success(found[query] ?? [])
+        }
+        return out
+    }
+
+    private struct Page: Sendable {
+        var keys: [RecordKey]
+        var nextPageToken: String?
+    }
+
+    /// One `querybatch` request; its results in the order of `chunk`.
+    private func queryBatch(_ chunk: [(PackageQuery, String?)]) async -> Result<[Page], SourceFailure> {
+        let url = "\(base)/v1/querybatch"
+        let request = BatchRequest(
+            queries: chunk.map { query, token in
+                .init(
+                    package: .init(name: query.name, ecosystem: OSVMatcher.ecosystem), version: query.version,
+                    pageToken: token)
+            })
+        do {
+            let body = try JSONEncoder().encode(request)
+            let response = try await http.send(
+                HTTPRequest(
+                    method: "POST", url: url, headers: ["Content-Type": "application/json"], body: body,
+                    timeout: configuration.timeout))
+            guard response.status == 200 else { throw AdvisoryError.httpStatus(url: url, status: response.status) }
+            let decoded: BatchResponse
+            do {
+                decoded = try JSONDecoder().decode(BatchResponse.self, from: response.body)
+            } catch {
+                throw AdvisoryError.malformedResponse(url: url, message: OSVRecord.describe(error))
+            }
+            guard decoded.results.count == chunk.count else {
+                throw AdvisoryError.malformedResponse(
+                    url: url, message: "\(decoded.results.count) results for \(chunk.count) queries")
+            }
+            return .success(
+                decoded.results.map { result in
+                    Page(
+                        keys: (result.vulns ?? []).map { RecordKey(id: $0.id, modified: $0.modified) },
+                        nextPageToken: result.nextPageToken.flatMap { $0.isEmpty ? nil : $0 })
+                })
+        } catch {
+            return .failure(SourceFailure(source: Self.sourceName, message: Self.reason(error)))
+        }
+    }
+
+    // MARK: vulns/{id}
+
+    /// Full records for `keys`: cached ones, and the rest fetched (and then cached).
+    private func fullRecords(
+        _ keys: [RecordKey]
+    ) async -> (records: [RecordKey: OSVRecord], failures: [RecordKey: SourceFailure]) {
+        var records: [RecordKey: OSVRecord] = [:]
+        var failures: [RecordKey: SourceFailure] = [:]
+        var cached: [RecordKey: Data] = [:]
+        do {
+            cached = try cache.records(for: keys)
+        } catch {
+            diagnostics.warning("advisory cache unreadable, fetching every record: \(Self.reason(error))")
+        }
+        var missing: [RecordKey] = []
+        for key in keys {
+            if let data = cached[key], let record = try? OSVRecord.decode(data, origin: "cache"), record.id == key.id {
+                records[key] = record
+            } else {
+                missing.append(key)
+            }
+        }
+        let fetched = await boundedConcurrentMap(missing, limit: configuration.detailConcurrency) { key in
+            await self.fetchRecord(key)
+        }
+        var toStore: [RecordKey: Data] = [:]
+        for (key, outcome) in zip(missing, fetched) {
+            switch outcome {
+            case .success(let (record, data)):
+                records[key] = record
+                toStore[key] = data
+            case .failure(let failure):
+                failures[key] = failure
+            }
+        }
+        if !toStore.isEmpty {
+            do {
+                try cache.store(toStore)
+            } catch {
+                diagnostics.warning("could not cache advisory records: \(Self.reason(error))")
+            }
+        }
+        return (records, failures)
+    }
+
+    private func fetchRecord(_ key: RecordKey) async -> Result<(OSVRecord, Data), SourceFailure> {
+        guard Self.isSafeID(key.id) else {
+            return .failure(
+                SourceFailure(source: Self.sourceName, message: "refusing vulnerability id \(key.id.debugDescription)"))
+        }
+        let url = "\(base)/v1/vulns/\(key.id)"
+        do {
+            let response = try await http.send(HTTPRequest(url: url, timeout: configuration.timeout))
+            guard response.status == 200 else { throw AdvisoryError.httpStatus(url: url, status: response.status) }
+            let record = try OSVRecord.decode(response.body, origin: url)
+            guard record.id == key.id else {
+                throw AdvisoryError.malformedResponse(url: url, message: "answered with record \(record.id)")
+            }
+            return .success((record, response.body))
+        } catch {
+            return .failure(SourceFailure(source: Self.sourceName, message: Self.reason(error)))
+        }
+    }
+
+    /// Ids go into a URL path: letters, digits and `-_.:` only, starting with a letter or digit.
+    static func isSafeID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, first.isASCII, CharacterSet.alphanumerics.contains(first) else {
+            return false
+        }
+        return id.count <= 200
+            && id.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (CharacterSet.alphanumerics.contains(scalar) || "-_.:".unicodeScalars.contains(scalar))
+            }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? any AlterKSError { return error.description }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Scores packages for heuristic risk. The heuristic engine implements it; the scan engine only asks.
+package protocol RiskAssessor: Sendable {
+    /// One assessment per dependency (keyed by `RiskKey.of`). A package missing from the answer had no
+    /// assessment made (its factors are unknown, which the policy does not read as clean).
+    func assess(_ dependencies: [Dependency], mode: PolicyMode) async -> [String: RiskAssessment]
+    /// Where the metadata came from, for the report's sources.
+    var sourceInfo: SourceInfo? { get }
+}
+
+/// The key a risk assessment is filed under.
+package enum RiskKey {
+    package static func of(_ dependency: Dependency) -> String {
+        "\(dependency.normalizedName)==\(dependency.version ?? "")"
+    }
+}
+
+/// The whole scan: dependencies in, one verdict per package out. Vulnerabilities for every pinned package in one
+/// batched lookup, heuristics for those the policy wants them for, the policy's decision, and the verdict cache
+/// in front of the expensive parts. Nothing here prints; the report says which sources answered.
+package struct ScanEngine: Sendable {
+    package var configuration: Configuration
+    package var mode: PolicyMode
+    package var vulnerabilities: any VulnerabilitySource
+    package var risk: (any RiskAssessor)?
+    package var verdictCache: VerdictCache?
+    package var clock: any WallClock
+    package var diagnostics: any DiagnosticSink
+
+    package init(
+        configuration: Configuration, mode: PolicyMode, vulnerabilities: any VulnerabilitySource,
+        risk: (any RiskAssessor)?, verdictCache: VerdictCache?, clock: any WallClock,
+        diagnostics: any DiagnosticSink
+    ) {
+        self.configuration = configuration
+        self.mode = mode
+        self.vulnerabilities = vulnerabilities
+        self.risk = risk
+        self.verdictCache = verdictCache
+        self.clock = clock
+        self.diagnostics = diagnostics
+    }
+
+    /// Why a dependency cannot be looked up by version, or nil when it can.
+    package static func skipReason(_ dependency: Dependency) -> String? {
+        if dependency.editable { return "editable requirement: not a released version that advisories can name" }
+        guard let version = dependency.version else {
+            if let url = dependency.url { return "direct URL reference (\(url)): no version to look up" }
+            let spec = dependency.specifier.isEmpty ? "no version" : "specifier \(dependency.specifier)"
+            return "not pinned (\(spec)): scan a lockfile, pip's report or the installed environment to check it"
+        }
+        if (try? Version(version)) == nil { return "version \(version.debugDescription) is not a PEP 440 version" }
+        return nil
+    }
+
+    /// Scans `dependencies`. `skipped` (from the inventory) are carried into the report.
+    package func scan(
+        _ dependencies: [Dependency], targets: [String], skipped: [SkippedDependency] = []
+    ) async -> ScanReport {
+        let now = clock.now()
+        var skippedOut = skipped
+        var checkable: [Dependency] = []
+        for dependency in dependencies {
+            if let reason = Self.skipReason(dependency) {
+                skippedOut.append(SkippedDependency(dependency: dependency, reason: reason))
+            } else {
+                checkable.append(dependency)
+            }
+        }
+        let queries = Array(Set(checkable.map(Self.query))).sorted()
+        let lookup = await vulnerabilities.lookup(queries)
+        let policyFingerprint = configuration.fingerprint
+
+        // The verdict cache answers for packages whose advisory data is unchanged under this policy.
+        var cached: [Int: CachedVerdict] = [:]
+        var keys: [Int: VerdictCache.Key] = [:]
+        for (index, dependency) in checkable.enumerated() {
+            let query = Self.query(dependency)
+            guard case .success = lookup.results[query], let data = lookup.fingerprints[query] else { continue }
+            let key = VerdictCache.Key(
+                name: query.name, version: query.version, mode: mode, policy: policyFingerprint, data: data)
+            keys[index] = key
+            if let cache = verdictCache {
+                do {
+                    if let hit = try cache.lookup(key, now: now) { cached[index] = hit }
+                } catch {
+                    diagnostics.warning("verdict cache unreadable, computing afresh: \(error)")
+                }
+            }
+        }
+
+        // Heuristics for what the cache did not answer and the allowlist does not exempt.
+        var assessments: [String: RiskAssessment] = [:]
+        if let risk {
+            let wanted = checkable.enumerated().filter { index, dependency in
+                cached[index] == nil && !PolicyEngine.skipsHeuristics(dependency, config: configuration)
+            }.map(\.element)
+            if !wanted.isEmpty { assessments = await risk.assess(wanted, mode: mode) }
+        }
+
+        var results: [PackageResult] = []
+        for (index, dependency) in checkable.enumerated() {
+            if let hit = cached[index] {
+                results.append(
+                    PackageResult(
+                        dependency: dependency, vulnerabilities: hit.vulnerabilities, risk: hit.risk,
+                        verdict: hit.verdict))
+                continue
+            }
+            let query = Self.query(dependency)
+            var findings: [VulnerabilityFinding] = []
+            var failures: [SourceFailure] = []
+            switch lookup.results[query] {
+            case .success(let found): findings = found
+            case .failure(let failure): failures.append(failure)
+            case nil:
+                failures.append(
+                    SourceFailure(source: lookup.sourceInfo.name, message: "no answer for \(query)"))
+            }
+            let assessment = assessments[RiskKey.of(dependency)]
+            // Metadata the heuristics could not get is a source that could not answer, like an advisory source.
+            failures += assessment?.failures ?? []
+            let decision = PolicyEngine.decide(
+                dependency: dependency, vulnerabilities: findings, risk: assessment, failures: failures,
+                config: configuration, mode: mode, now: now)
+            for note in decision.notes { diagnostics.warning("\(dependency.name): \(note)") }
+            results.append(
+                PackageResult(
+                    dependency: dependency, vulnerabilities: findings, risk: assessment, verdict: decision.verdict,
+                    failures: failures))
+            // Only complete answers are cached: a failure, or a risk assessment with unknown factors, is recomputed.
+            if let key = keys[index], let cache = verdictCache, failures.isEmpty,
+                assessment?.unknownFactors.isEmpty ?? true
+            {
+                do {
+                    _ = try cache.store(
+                        CachedVerdict(
+                            verdict: decision.verdict, vulnerabilities: findings, risk: assessment,
+                            notes: decision.notes),
+                        for: key, now: now, ttl: configuration.verdictTTL, validUntil: decision.validUntil)
+                } catch {
+                    diagnostics.warning("verdict cache not updated: \(error)")
+                }
+            }
+        }
+        var sources = [lookup.sourceInfo]
+        if let info = risk?.sourceInfo { sources.append(info) }
+        return ScanReport(
+            toolVersion: AlterKSVersion.current, generatedAt: now, targets: targets, sources: sources,
+            results: results, skipped: skippedOut)
+    }
+
+    static func query(_ dependency: Dependency) -> PackageQuery {
+        PackageQuery(name: dependency.normalizedName, version: dependency.version ?? "")
+    }
+}

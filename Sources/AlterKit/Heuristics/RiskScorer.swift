@@ -1,0 +1,41 @@
+import Foundation
+
+/// Combines factors into the 0–100 composite: the weighted mean of the factors that could be computed, × 100.
+/// Unknown factors are left out (and listed by `RiskAssessment.unknownFactors`), never counted as zero. A
+/// critical factor at 1.0 (an internal name on the public index) makes the composite 100 whatever the others say.
+package struct RiskScorer: Sendable {
+    /// Defaults for `[tool.alterks.heuristic_weights]`: `Configuration.defaultHeuristicWeights` (name-based signals
+    /// weigh most: typosquatting and dependency_confusion 0.25; package_age, metadata_quality, provenance 0.15;
+    /// maintainer_count, release_pattern 0.10).
+    package static var defaultWeights: [String: Double] { Configuration.defaultHeuristicWeights }
+    /// Factors whose full score decides alone.
+    package static let criticalFactors: Set<String> = ["dependency_confusion"]
+
+    package var weights: [String: Double]
+
+    /// `weights` overrides the defaults per factor (pass the configuration's whole table); a weight of 0 switches a
+    /// factor off, and so does having no weight at all (as `Configuration.weight(for:)` reads it).
+    package init(weights: [String: Double] = [:]) {
+        self.weights = RiskScorer.defaultWeights.merging(weights) { _, new in max(0, new) }
+    }
+
+    package func weight(of factor: String) -> Double { weights[factor] ?? 0 }
+
+    package func assess(_ factors: [RiskFactor], failures: [SourceFailure] = []) -> RiskAssessment {
+        if factors.contains(where: {
+            Self.criticalFactors.contains($0.name) && ($0.score ?? 0) >= 1 && weight(of: $0.name) > 0
+        }) {
+            return RiskAssessment(factors: factors, composite: 100, failures: failures)
+        }
+        var total = 0.0
+        var sum = 0.0
+        for factor in factors {
+            guard let score = factor.score else { continue }
+            let w = weight(of: factor.name)
+            total += w
+            sum += w * min(1, max(0, score))
+        }
+        let composite = total > 0 ? (sum / total * 1000).rounded() / 10 : nil
+        return RiskAssessment(factors: factors, composite: composite, failures: failures)
+    }
+}

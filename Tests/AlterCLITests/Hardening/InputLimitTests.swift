@@ -1,0 +1,152 @@
+import AlterCLI
+import AlterKit
+import AlterTestSupport
+import Foundation
+import Testing
+
+/// Oversized and looping inputs: bounded memory, a clear error where a limit is hit, and never "clean".
+@Suite("Hardening: input limits")
+struct InputLimitTests {
+    /// A server that must never be reached (the input is rejected before any lookup); it fails loudly if it is.
+    private func unreachableServer() throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { _ in .serverError() }
+    }
+
+    @Test(arguments: [
+        ("a.txt", ["a.txt": "-r a.txt\nflask==0.12\n"]),
+        ("a.txt", ["a.txt": "-r b.txt\nflask==0.12\n", "b.txt": "-r a.txt\n"]),
+        ("a.txt", ["a.txt": "-r sub/b.txt\n", "sub/b.txt": "-r ../c.txt\n", "c.txt": "--requirement a.txt\n"]),
+        ("a.txt", ["a.txt": "-c b.txt\nflask==0.12\n", "b.txt": "-c a.txt\n"]),
+    ])
+    func includeLoopIsAnInputError(entry: String, files: [String: String]) async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let server = try unreachableServer()
+        defer { server.stop() }
+        for (name, text) in files { try sandbox.write("reqs/" + name, text) }
+        let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
+
+        let result = await sandbox.run([
+            "scan", "--config", config, "-r", sandbox.path("reqs/" + entry), "--no-heuristics",
+            "--cache-dir", sandbox.path("cache"),
+        ])
+
+        #expect(result.status == ExitStatus.usage.rawValue, "\(result.output)")
+        #expect(result.stderr.contains(".txt"), "the message should name a file: \(result.stderr)")
+        #expect(server.requestCount == 0)
+    }
+
+    /// 100 MB of well-formed pins: rejected with a clear message (or at least never clean), in bounded memory.
+    @Test(.timeLimit(.minutes(3)))
+    func hundredMegabyteRequirementsFile() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let server = try unreachableServer()
+        defer { server.stop() }
+        let path = sandbox.path("huge-requirements.txt")
+        try writeLines(to: path, targetBytes: 100 << 20) { index in "package-\(index)==1.0.\(index % 7)\n" }
+        let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
+        let before = peakResidentBytes()
+
+        let result = await sandbox.run([
+            "scan", "--config", config, "-r", path, "--no-heuristics", "--format", "json",
+            "--cache-dir", sandbox.path("cache"),
+        ])
+
+        let grown = peakResidentBytes() - before
+        #expect(result.status == ExitStatus.usage.rawValue, "\(result.output.prefix(2000))")
+        #expect(result.stderr.contains("huge-requirements.txt"), "\(result.stderr.prefix(2000))")
+        #expect(grown < 768 << 20, "peak RSS grew by \(grown >> 20) MB")
+    }
+
+    /// A generated uv.lock with 10,000 packages (one of them vulnerable): answered in batches of at most 1,000,
+    /// every package reported, the vulnerability found, bounded memory.
+    @Test(.timeLimit(.minutes(3)))
+    func tenThousandEntryLockfile() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let server = try LoopbackHTTPServer(recordsRequests: false, handler: try MiniOSV.handler())
+        defer { server.stop() }
+        var lock = "version = 1\nrevision = 3\nrequires-python = \">=3.8\"\n\n"
+        lock += "[[package]]\nname = \"big\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\ndependencies = [\n"
+        let names = ["flask"] + (1..<10_000).map { "package-\($0)" }
+        for name in names { lock += "    { name = \"\(name)\" },\n" }
+        lock += "]\n\n"
+        for name in names.sorted() {
+            let version = name == "flask" ? "0.12" : "1.0.0"
+            lock += """
+                [[package]]
+                name = "\(name)"
+                version = "\(version)"
+                source = { registry = "https://pypi.org/simple" }
+
+                """
+        }
+        try sandbox.write("big/pyproject.toml", "[project]\nname = \"big\"\nversion = \"0.1.0\"\n")
+        let lockPath = try sandbox.write("big/uv.lock", lock)
+        let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
+        let before = peakResidentBytes()
+
+        let result = await sandbox.run([
+            "scan", "--config", config, lockPath, "--no-heuristics", "--format", "json",
+            "--cache-dir", sandbox.path("cache"),
+        ])
+
+        let grown = peakResidentBytes() - before
+        #expect(result.status == ExitStatus.findings.rawValue, "\(result.stderr.prefix(2000))")
+        #expect(result.stdout.contains(MiniOSV.vulnerabilityID))
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let results = report?["results"] as? [Any]
+        #expect(results?.count == names.count, "reported \(results?.count ?? -1) of \(names.count) packages")
+        // 10 batches of 1,000 and one record; retries or per-package queries would show here.
+        #expect(server.requestCount <= 20, "\(server.requestCount) requests")
+        #expect(grown < 512 << 20, "peak RSS grew by \(grown >> 20) MB")
+    }
+
+    /// A 1 GiB answer (streamed by the server, never held by it): the client stops reading at its body limit, the
+    /// scan is a source failure with a clear message, and memory stays bounded.
+    @Test(.timeLimit(.minutes(3)), arguments: [false, true])
+    func gigabyteResponseBody(chunked: Bool) async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let server = try StreamingBodyServer(totalBytes: 1 << 30, chunked: chunked)
+        defer { server.stop() }
+        let requirements = try sandbox.write("requirements.txt", vulnerablePins)
+        let config = try sandbox.config(
+            baseURL: server.baseURL, extra: #"source = "osv""#, timeout: 60, totalTimeout: 120)
+        let before = peakResidentBytes()
+
+        let result = await sandbox.run([
+            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
+            "--cache-dir", sandbox.path("cache"),
+        ])
+
+        let grown = peakResidentBytes() - before
+        #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output.prefix(2000))")
+        #expect(
+            result.stderr.contains("larger than") || result.stderr.lowercased().contains("too large"),
+            "\(result.stderr.prefix(2000))")
+        #expect(server.bytesSent < 1 << 30, "the client read the whole gigabyte")
+        #expect(grown < 512 << 20, "peak RSS grew by \(grown >> 20) MB")
+    }
+}
+
+/// Writes generated lines to `path` until it holds at least `targetBytes`, a megabyte at a time.
+func writeLines(to path: String, targetBytes: Int, line: (Int) -> String) throws {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    var written = 0
+    var index = 0
+    while written < targetBytes {
+        var block = ""
+        block.reserveCapacity(1 << 20)
+        while block.utf8.count < 1 << 20 {
+            block += line(index)
+            index += 1
+        }
+        let data = Data(block.utf8)
+        try handle.write(contentsOf: data)
+        written += data.count
+    }
+}

@@ -1,0 +1,142 @@
+import AlterCLI
+import AlterKit
+import AlterTestSupport
+import Foundation
+import Testing
+
+/// The whole gate on the real engine: real pip resolving from a local folder of wheels, advisories from the OSV
+/// API double, metadata from the PyPI double, the policy from a pyproject.toml — and assertions on what pip
+/// actually installed.
+@Suite struct GateEngineEndToEndTests {
+    /// A PyPI JSON answer for a mature, well-kept project whose `versions` were uploaded at the given times.
+    static func projectJSON(_ name: String, uploads: [(String, Date)]) -> String {
+        let iso = ISO8601DateFormatter()
+        let releases = uploads.map { version, date in
+            """
+            "\(version)": [{"filename": "\(name)-\(version)-py3-none-any.whl", "packagetype": "bdist_wheel",
+              "upload_time_iso_8601": "\(iso.string(from: date))", "yanked": false,
+              "digests": {"sha256": "00"}, "size": 1000, "url": "https://files.example/\(name)-\(version).whl"}]
+            """
+        }.joined(separator: ",")
+        return """
+            {"info": {"name": "\(name)", "version": "\(uploads.last!.0)", "summary": "A well-kept test project",
+              "description": "Long description of the project, with usage and examples.",
+              "home_page": "https://example.org/\(name)",
+              "project_urls": {"Source": "https://example.org/\(name)/src"},
+              "classifiers": ["License :: OSI Approved :: MIT License", "Programming Language :: Python :: 3"],
+              "license": "MIT", "author": "A. Maintainer", "author_email": "a@example.org"},
+             "last_serial": 1, "releases": {\(releases)}, "urls": [], "vulnerabilities": [],
+             "ownership": {"organization": "example-org",
+               "roles": [{"role": "Owner", "user": "alice"}, {"role": "Maintainer", "user": "bob"}]}}
+            """
+    }
+
+    struct World {
+        let testbed: GateTestbed
+        let osv: OSVDouble
+        let pypi: PyPIDouble
+
+        func stop() {
+            osv.server.stop()
+            pypi.server.stop()
+            testbed.remove()
+        }
+
+        func context(err: BufferStream, minReleaseAge: String = "0") throws -> CLIContext {
+            let config = """
+                [tool.alterks]
+                source = "osv"
+                osv_url = "\(osv.baseURL)"
+                pypi_url = "\(pypi.baseURL)"
+                min_release_age = \(minReleaseAge)
+                risk_threshold = 95
+                """
+            try Data(config.utf8).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
+            let environment = testbed.environment
+            return CLIContext(
+                stdout: BufferStream(), stderr: err, environment: environment, currentDirectory: testbed.root.path,
+                makeServices: { diagnostics in
+                    Services(
+                        http: CurlHTTPClient(environment: [:]), clock: SystemClock(),
+                        processes: PosixProcessRunner(), environment: environment, diagnostics: diagnostics)
+                },
+                makeGateDecider: { services, options in
+                    try CLIContext.engineGateDecider(services: services, options: options)
+                },
+                attachedLauncher: testbed.launcher())
+        }
+
+        func gate(_ packages: [String], err: BufferStream, minReleaseAge: String = "0") async throws -> Int32 {
+            let context = try context(err: err, minReleaseAge: minReleaseAge)
+            return await CLIContext.$current.withValue(context) {
+                await AlterKSMain.run(
+                    ["gate", "--pip", testbed.pip, "--", "install"] + testbed.indexOptions + packages)
+            }
+        }
+    }
+
+    func world(_ label: String, records: [OSVRecord]) async throws -> World {
+        let testbed = try await GateTestbed.make(label)
+        let old = Date().addingTimeInterval(-400 * 86400)
+        let pypi = try PyPIDouble()
+        for name in ["tinyapp", "tinydep", "tinyclean"] {
+            pypi.setProject(
+                name, .json(Self.projectJSON(name, uploads: [("0.9", old), ("1.0", old.addingTimeInterval(86400))])))
+        }
+        return World(testbed: testbed, osv: try OSVDouble(records: records), pypi: pypi)
+    }
+
+    @Test func cleanInstallGoesThroughWithExactlyTheScannedVersions() async throws {
+        let world = try await world("e2e-clean", records: [])
+        defer { world.stop() }
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err)
+        #expect(code == 0, "\(err.text)\n\(world.testbed.logText)")
+        #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
+        #expect(world.osv.batchRequests == 1)
+    }
+
+    @Test func vulnerableTransitiveDependencyBlocksEverything() async throws {
+        let advisory = OSVRecords.record(
+            "PYSEC-2099-1", package: "tinydep", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
+            label: "CRITICAL", summary: "remote code execution in tinydep")
+        let world = try await world("e2e-transitive", records: [advisory])
+        defer { world.stop() }
+        try world.testbed.wheels.wheel(name: "tinydep", version: "1.0")
+        try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
+        let err = BufferStream()
+        let code = try await world.gate(["tinyapp"], err: err)
+        #expect(code == 1, "\(err.text)")
+        #expect(err.text.contains("tinydep"), "\(err.text)")
+        #expect(err.text.contains("PYSEC-2099-1"), "\(err.text)")
+        #expect(try world.testbed.installed() == [:])
+    }
+
+    @Test func unreachableAdvisorySourceRefusesTheInstall() async throws {
+        let world = try await world("e2e-down", records: [])
+        defer { world.stop() }
+        world.osv.inject { _ in .serverError(503) }
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err)
+        #expect(code != 0, "\(err.text)")
+        #expect(try world.testbed.installed() == [:])
+    }
+
+    @Test func tooYoungReleaseFallsBackToTheOlderOne() async throws {
+        let world = try await world("e2e-young", records: [])
+        defer { world.stop() }
+        let old = Date().addingTimeInterval(-400 * 86400)
+        let young = Date().addingTimeInterval(-3600)
+        world.pypi.setProject(
+            "tinyclean", .json(Self.projectJSON("tinyclean", uploads: [("1.0", old), ("2.0", young)])))
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "2.0")
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err, minReleaseAge: "48")
+        #expect(code == 0, "\(err.text)\n\(world.testbed.logText)")
+        #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
+        #expect(err.text.contains("2.0"), "\(err.text)")
+    }
+}

@@ -1,0 +1,147 @@
+import AlterTestSupport
+import Foundation
+import Testing
+
+@testable import AlterKit
+
+/// A vulnerability source that answers from a table and counts its lookups.
+final class TableSource: VulnerabilitySource, @unchecked Sendable {
+    private let lock = NSLock()
+    var table: [String: [VulnerabilityFinding]] = [:]
+    var failing = false
+    private(set) var lookups = 0
+
+    func lookup(_ packages: [PackageQuery]) async -> VulnerabilityLookup {
+        lock.withLock { answer(packages) }
+    }
+
+    private func answer(_ packages: [PackageQuery]) -> VulnerabilityLookup {
+        lookups += 1
+        var results: [PackageQuery: Result<[VulnerabilityFinding], SourceFailure>] = [:]
+        var fingerprints: [PackageQuery: String] = [:]
+        for query in packages {
+            if failing {
+                results[query] = .failure(SourceFailure(source: "table", message: "connection refused"))
+            } else {
+                let found = table["\(query.name)==\(query.version)"] ?? []
+                results[query] = .success(found)
+                fingerprints[query] = "fp-" + found.map(\.id).joined(separator: ",")
+            }
+        }
+        return VulnerabilityLookup(
+            results: results, sourceInfo: SourceInfo(name: "table"), fingerprints: fingerprints)
+    }
+}
+
+/// A risk assessor that gives fixed composites and counts how many packages it was asked about.
+final class FixedRisk: RiskAssessor, @unchecked Sendable {
+    private let lock = NSLock()
+    var composites: [String: Double] = [:]
+    private(set) var asked: [String] = []
+    var sourceInfo: SourceInfo? { SourceInfo(name: "fixed-risk") }
+
+    func assess(_ dependencies: [Dependency], mode: PolicyMode) async -> [String: RiskAssessment] {
+        lock.withLock { answer(dependencies) }
+    }
+
+    private func answer(_ dependencies: [Dependency]) -> [String: RiskAssessment] {
+        var out: [String: RiskAssessment] = [:]
+        for dependency in dependencies {
+            asked.append(dependency.normalizedName)
+            let score = composites[dependency.normalizedName] ?? 0
+            out[RiskKey.of(dependency)] = RiskAssessment(
+                factors: [RiskFactor(name: "typosquatting", score: score / 100, reason: "test")], composite: score)
+        }
+        return out
+    }
+}
+
+@Suite struct ScanEngineTests {
+    func engine(
+        _ source: TableSource, risk: FixedRisk? = nil, cache: VerdictCache? = nil,
+        configure: (inout Configuration) -> Void = { _ in }
+    ) -> ScanEngine {
+        var configuration = Configuration.defaults
+        configure(&configuration)
+        return ScanEngine(
+            configuration: configuration, mode: .scan, vulnerabilities: source, risk: risk, verdictCache: cache,
+            clock: FixedClock(Date(timeIntervalSince1970: 1_800_000_000)), diagnostics: NullDiagnostics())
+    }
+
+    @Test func vulnerablePackageIsBlockedAndCleanOneAllowed() async {
+        let source = TableSource()
+        source.table["django==3.2.0"] = [VulnerabilityFinding(id: "PYSEC-1", severity: .critical)]
+        let report = await engine(source).scan(
+            [Dependency(name: "Django", version: "3.2.0"), Dependency(name: "six", version: "1.16.0")],
+            targets: ["r.txt"])
+        #expect(report.results.map(\.verdict.action) == [.block, .allow])
+        #expect(report.exitStatus(failOn: .block) == .findings)
+        #expect(source.lookups == 1)
+    }
+
+    @Test func sourceFailureIsNeverClean() async {
+        let source = TableSource()
+        source.failing = true
+        let report = await engine(source).scan([Dependency(name: "six", version: "1.16.0")], targets: ["r.txt"])
+        #expect(report.results[0].failures.count == 1)
+        #expect(report.results[0].verdict.action == .block)
+        #expect(report.exitStatus(failOn: .block) == .sourceFailure)
+    }
+
+    @Test func onSourceErrorAlertStillExitsThree() async {
+        let source = TableSource()
+        source.failing = true
+        let report = await engine(source) { $0.onSourceError = .alert }.scan(
+            [Dependency(name: "six", version: "1.16.0")], targets: ["r.txt"])
+        #expect(report.results[0].verdict.action == .alert)
+        #expect(report.exitStatus(failOn: .block) == .sourceFailure)
+    }
+
+    @Test func unpinnedAndEditableAreSkippedWithReasons() async {
+        let source = TableSource()
+        let report = await engine(source).scan(
+            [
+                Dependency(name: "flask", specifier: ">=2.0"),
+                Dependency(name: "mine", editable: true),
+                Dependency(name: "odd", version: "not a version"),
+            ], targets: ["r.txt"])
+        #expect(report.results.isEmpty)
+        #expect(report.skipped.count == 3)
+        #expect(report.skipped[0].reason.contains("not pinned"))
+        #expect(report.skipped[2].reason.contains("PEP 440"))
+    }
+
+    @Test func riskOverThresholdActsAndAllowlistSkipsHeuristics() async {
+        let source = TableSource()
+        let risk = FixedRisk()
+        risk.composites = ["reqeusts": 90, "internal-tool": 95]
+        let report = await engine(source, risk: risk) {
+            $0.allowlist = [
+                PackageListEntry(raw: "internal-tool", name: "internal-tool", specifierText: "", specifier: nil)
+            ]
+        }.scan(
+            [Dependency(name: "reqeusts", version: "1.0"), Dependency(name: "internal-tool", version: "1.0")],
+            targets: ["r.txt"])
+        #expect(report.results[0].verdict.action == .alert)
+        #expect(report.results[1].verdict.action == .allow)
+        #expect(risk.asked == ["reqeusts"])
+    }
+
+    @Test func verdictCacheServesRepeatAndMissesOnDataChange() async throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = try VerdictCache(
+            path: dir.appendingPathComponent("v.sqlite").path, diagnostics: NullDiagnostics(), clock: SystemClock())
+        let source = TableSource()
+        let risk = FixedRisk()
+        let deps = [Dependency(name: "six", version: "1.16.0")]
+        _ = await engine(source, risk: risk, cache: cache).scan(deps, targets: ["r"])
+        _ = await engine(source, risk: risk, cache: cache).scan(deps, targets: ["r"])
+        #expect(risk.asked == ["six"])
+        // New advisory data for the package: a different fingerprint, so the verdict is computed afresh.
+        source.table["six==1.16.0"] = [VulnerabilityFinding(id: "PYSEC-9", severity: .high)]
+        let report = await engine(source, risk: risk, cache: cache).scan(deps, targets: ["r"])
+        #expect(report.results[0].verdict.action == .block)
+        #expect(risk.asked == ["six", "six"])
+    }
+}
