@@ -6,7 +6,7 @@ extension EngineBuilder {
     /// What the engine cannot check is never passed as clean: a package it had to skip gets an ALERT saying
     /// so (editable and local projects are the user's own code), a failed source gets `on_source_error`.
     package func gateDecider() -> GateDecider {
-        let engine = scanEngine(mode: .install, risk: riskAssessor())
+        let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency
         return GateDecider(minReleaseAgeHours: configuration.minReleaseAge / 3600) { dependencies in

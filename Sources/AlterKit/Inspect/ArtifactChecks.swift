@@ -8,13 +8,16 @@ extension InspectionRun {
         readIdentity()
         switch format {
         case .wheel, .installed:
-            recordChecks()
+            // RECORD can only be compared with a wheel that was read to the end.
+            if complete { recordChecks() }
             nativeChecks()
             wheelEntryPoints()
         case .sdist:
+            analyzeDeferredSources()
             installTimeCode()
             sdistEntryPoints()
         }
+        analyzeAuxiliaryImports()
         pthChecks()
         runtimeExecutedFiles()
         return ArtifactInspection(

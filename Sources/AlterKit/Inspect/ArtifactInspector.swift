@@ -101,6 +101,8 @@ final class InspectionRun {
     var keptSourceBytes = 0
     var totalBytes = 0
     var runtimeExecuted: [(file: String, executed: ExecutedFile)] = []
+    var deferredSources: [String] = []
+    var runtimeImports: [(file: String, imported: ImportedModule)] = []
     var hooks: [String] = []
     var project: String?
     var version: String?
@@ -169,16 +171,81 @@ final class InspectionRun {
                 return
             }
             let bytes = [UInt8](data)
-            let analysis = inspector.analyzer.analyze(
-                source: bytes, file: path, topPhase: .importTime, functionPhase: .callTime)
-            findings += analysis.findings
-            for executed in analysis.executedFiles { runtimeExecuted.append((path, executed)) }
-            if keptSourceBytes + bytes.count <= inspector.sourceBudget {
+            let keep = keptSourceBytes + bytes.count <= inspector.sourceBudget
+            if keep {
                 texts[path] = bytes
                 keptSourceBytes += bytes.count
             }
+            if format == .sdist && keep {
+                // Which sdist files are package modules is known once every member has been seen.
+                deferredSources.append(path)
+            } else {
+                analyzeRuntime(path, bytes, topPhase: Self.isAuxiliary(path) ? .callTime : .importTime)
+            }
         } else if lower.hasSuffix(".pth") || Self.metadataNames.contains(fileName) {
             texts[path] = [UInt8](data.prefix(4 << 20))
+        }
+    }
+
+    /// Library code: module level at import, functions when called.
+    func analyzeRuntime(_ path: String, _ bytes: [UInt8], topPhase: CodePhase) {
+        let analysis = inspector.analyzer.analyze(
+            source: bytes, file: path, topPhase: topPhase, functionPhase: .callTime)
+        // Encoded fixtures are what test suites are made of: low at most there.
+        let auxiliary = Self.isAuxiliary(path)
+        findings += analysis.findings.map { finding in
+            var f = finding
+            if auxiliary && f.kind == .encodedBlob { f.severity = min(f.severity, .low) }
+            return f
+        }
+        for executed in analysis.executedFiles { runtimeExecuted.append((path, executed)) }
+        for imported in analysis.imports where imported.phase == .importTime { runtimeImports.append((path, imported)) }
+    }
+
+    /// Test or example modules that package code imports at import time run at import time too: a payload parked
+    /// under `tests/` and imported from `__init__.py` is judged as import-time code.
+    func analyzeAuxiliaryImports() {
+        var done = Set<String>()
+        var index = 0
+        while index < runtimeImports.count, done.count < inspector.maxFollowedFiles {
+            let (from, imported) = runtimeImports[index]
+            index += 1
+            let names = imported.module.split(separator: ".").map(String.init) + imported.names
+            guard names.contains(where: { Self.isAuxiliary($0 + "/x") }) else { continue }
+            for file in resolve(imported, from: from) where Self.isAuxiliary(file) && done.insert(file).inserted {
+                if let bytes = texts[file] { analyzeRuntime(file, bytes, topPhase: .importTime) }
+            }
+        }
+    }
+
+    /// Directory names whose code the package does not run: tests, examples, documentation, scripts, CI.
+    static let auxiliaryDirectories: Set<String> = [
+        "examples", "example", "docs", "doc", "documentation", "scripts", "benchmarks", "benchmark", "bench",
+        "tools", "ci", ".circleci", ".github", "demo", "demos", "samples", "sample", "galleries", "gallery",
+        "tutorials", "tutorial", "testing",
+    ]
+
+    /// Whether `path` sits in a test, example, documentation or script directory: its module-level code runs when
+    /// someone runs those, not when the package is imported.
+    static func isAuxiliary(_ path: String) -> Bool {
+        let components = path.split(separator: "/")
+        if let file = components.last, ["conftest.py", "noxfile.py", "fabfile.py"].contains(file.lowercased()) {
+            return true
+        }
+        return components.dropLast().contains { component in
+            let c = component.lowercased()
+            return auxiliaryDirectories.contains(c) || c.hasPrefix("test") || c.hasSuffix("tests")
+        }
+    }
+
+    /// Sdist sources, once the member list is complete: package modules (a directory with `__init__.py`, outside
+    /// tests and examples) run at import; loose scripts, build helpers and tests only when run.
+    func analyzeDeferredSources() {
+        for path in deferredSources {
+            guard let bytes = texts[path] else { continue }
+            let dir = Self.dirname(path)
+            let isModule = !Self.isAuxiliary(path) && !dir.isEmpty && members[dir + "/__init__.py"] != nil
+            analyzeRuntime(path, bytes, topPhase: isModule ? .importTime : .callTime)
         }
     }
 
@@ -227,8 +294,8 @@ final class InspectionRun {
             ?? candidates.first
     }()
 
-    /// Directories Python imports from, inside the artifact.
-    var importRoots: [String] {
+    /// Directories Python imports from, inside the artifact (computed once the members are known).
+    lazy var importRoots: [String] = {
         switch format {
         case .sdist: return [sdistRoot, sdistRoot + "src/"]
         case .wheel, .installed:
@@ -240,7 +307,7 @@ final class InspectionRun {
             }
             return [""] + Set(data).sorted()
         }
-    }
+    }()
 
     /// Files a Python import loads, that exist among the kept sources.
     func resolve(_ imported: ImportedModule, from file: String) -> [String] {

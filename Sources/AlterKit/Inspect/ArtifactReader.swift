@@ -39,8 +39,10 @@ package enum InspectError: AlterKSError, Equatable {
 /// through `TarReader`, within `ArchiveLimits` (links are read so that the inspector can judge them). Nothing is
 /// extracted to disk.
 package enum ArtifactReader {
-    /// The limits artifacts are read under: the standard ones, with links returned for judging.
-    package static let limits = ArchiveLimits(allowLinks: true)
+    /// The limits artifacts are read under: the standard sizes and counts, links returned for judging, and a
+    /// compression ratio of 1,000 (deflate's ceiling is about 1,032): real wheels hold shared libraries padded with
+    /// zeros that compress 200-fold, and a bomb needs the ceiling to be one.
+    package static let limits = ArchiveLimits(maxCompressionRatio: 1000, allowLinks: true)
 
     enum Container { case zip, tar }
 
@@ -193,6 +195,75 @@ extension ArtifactReader {
                 InspectionFinding(
                     kind: .recordMissing, severity: .low, file: path,
                     evidence: "RECORD lists a file outside the environment; not read"))
+        }
+        inspection.findings = inspection.findings.normalized()
+        return inspection
+    }
+}
+
+extension ArtifactReader {
+    /// `.pth`, `sitecustomize.py` and `usercustomize.py` files in `sitePackages` that no installed distribution's
+    /// RECORD lists — what an install-time script leaves behind — inspected as start-up code. Modules their
+    /// `import` lines name are read too, so that what they run is judged.
+    package static func inspectUnownedStartupFiles(
+        sitePackages: String, inspector: ArtifactInspector = ArtifactInspector()
+    ) throws -> ArtifactInspection {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: sitePackages).sorted()
+        } catch {
+            throw InspectError.unreadable(path: sitePackages, reason: "\(error)")
+        }
+        var owned = Set<String>()
+        for name in names where name.hasSuffix(".dist-info") {
+            guard let record = try? FileIO.read(sitePackages + "/" + name + "/RECORD", limit: 64 << 20) else {
+                continue
+            }
+            for entry in WheelMetadata.parseRecord(record) { owned.insert(entry.path) }
+        }
+        var members: [ArtifactMember] = []
+        for name in names where !owned.contains(name) {
+            let lower = name.lowercased()
+            guard lower.hasSuffix(".pth") || lower == "sitecustomize.py" || lower == "usercustomize.py",
+                let data = try? FileIO.read(sitePackages + "/" + name, limit: 4 << 20)
+            else { continue }
+            members.append(ArtifactMember(path: name, data: data))
+            guard lower.hasSuffix(".pth") else { continue }
+            // The modules the import lines name, from site-packages.
+            for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            where line.hasPrefix("import ") || line.hasPrefix("import\t") {
+                for word in line.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "." }) {
+                    let module = String(word.split(separator: ".").first ?? "")
+                    for candidate in [module + ".py", module + "/__init__.py"]
+                    where !module.isEmpty && !members.contains(where: { $0.path == candidate }) {
+                        if let code = try? FileIO.read(sitePackages + "/" + candidate, limit: 8 << 20) {
+                            members.append(ArtifactMember(path: candidate, data: code))
+                        }
+                    }
+                }
+            }
+        }
+        var inspection = inspector.inspect(artifact: "site-packages", format: .installed, members: members)
+        let startupNames = Set(members.map(\.path).filter { !$0.hasSuffix(".py") || $0.hasSuffix("customize.py") })
+        inspection.findings = inspection.findings.filter { $0.kind != .recordMissing }.map { finding in
+            var f = finding
+            if startupNames.contains(f.file) {
+                f.evidence = Evidence.clip("not listed by any installed distribution: " + f.evidence)
+            }
+            return f
+        }
+        // sitecustomize/usercustomize run at every start: their code is start-up code.
+        for name in startupNames where name.hasSuffix("customize.py") {
+            guard let member = members.first(where: { $0.path == name }) else { continue }
+            let analysis = inspector.analyzer.analyze(
+                source: [UInt8](member.data), file: name, topPhase: .startup, functionPhase: .callTime)
+            inspection.findings += analysis.findings
+            inspection.findings.append(
+                InspectionFinding(
+                    kind: .pthCode,
+                    severity: analysis.findings.contains { $0.severity >= .high } ? .critical : .medium,
+                    file: name, line: nil,
+                    evidence: "\(name) runs at every interpreter start and no installed distribution lists it"))
         }
         inspection.findings = inspection.findings.normalized()
         return inspection

@@ -186,7 +186,8 @@ final class AnalyzerRun {
             return nil
         }
         header(keyword.text, tokens, head + 1, colon)
-        let isDef = keyword.isName("def")
+        // Library code under `if __name__ == "__main__":` runs when the file is run as a script, not on import.
+        let isDef = keyword.isName("def") || (topPhase == .importTime && isMainGuard(tokens, head + 1, colon))
         if colon + 1 < end {
             let saved = phase
             if isDef { phase = functionPhase }
@@ -195,6 +196,27 @@ final class AnalyzerRun {
             return nil
         }
         return isDef ? indent : nil
+    }
+
+    /// An `if` whose condition requires `__name__ == "__main__"` (either way round, possibly `and`-ed with more).
+    func isMainGuard(_ tokens: [PyToken], _ start: Int, _ end: Int) -> Bool {
+        guard tokens[start - 1].isName("if") else { return false }
+        var found = false
+        var i = start
+        while i < end {
+            let t = tokens[i]
+            if t.isName("or") { return false }
+            if i + 2 < end, tokens[i + 1].isOp("==") {
+                let other = tokens[i + 2]
+                if (t.isName("__name__") && other.string?.value == "__main__")
+                    || (other.isName("__name__") && t.string?.value == "__main__")
+                {
+                    found = true
+                }
+            }
+            i += 1
+        }
+        return found
     }
 
     /// The `:` ending a compound statement's header (lambdas inside it take their own colons).
@@ -261,8 +283,7 @@ final class AnalyzerRun {
         for i in start..<end {
             let t = tokens[i]
             guard t.kind == .op else { continue }
-            if ["(", "[", "{"].contains(t.text) { depth += 1 }
-            if [")", "]", "}"].contains(t.text) { depth -= 1 }
+            depth += Int(t.bracket)
             if t.text == ";" && depth <= 0 {
                 if i > segment { simpleStatement(tokens, segment, i) }
                 segment = i + 1
@@ -294,13 +315,16 @@ final class AnalyzerRun {
         for i in start..<end {
             let t = tokens[i]
             guard t.kind == .op else { continue }
+            if t.bracket != 0 {
+                depth += Int(t.bracket)
+                continue
+            }
+            guard depth == 0, t.text.utf8.last == UInt8(ascii: "=") || t.text == ":" else { continue }
             switch t.text {
-            case "(", "[", "{": depth += 1
-            case ")", "]", "}": depth -= 1
-            case "=" where depth == 0: equals.append(i)
-            case ":" where depth == 0 && annotation == nil && equals.isEmpty: annotation = i
+            case "=": equals.append(i)
+            case ":" where annotation == nil && equals.isEmpty: annotation = i
             case "+=", "-=", "*=", "/=", "%=", "|=", "^=", "&=", "//=", "**=", "<<=", ">>=", "@=":
-                if depth == 0 && augmented == nil && equals.isEmpty { augmented = (i, String(t.text.dropLast())) }
+                if augmented == nil && equals.isEmpty { augmented = (i, String(t.text.dropLast())) }
             default: break
             }
         }

@@ -23,14 +23,16 @@ extension AnalyzerRun {
         return i < plain.count ? plain[i].value : nil
     }
 
-    /// Dangerous functions handed to something else to call (`Thread(target=os.system)`, `map(os.system, …)`).
-    func checkCallbacks(_ args: [EvaluatedArgument]) {
+    /// Process and exec functions handed to something that calls them (`Thread(target=os.system)`,
+    /// `map(os.system, …)`, `executor.submit(os.system, …)`). Only callees that run what they are given count:
+    /// known runners, or methods of objects the analysis cannot see; `mock.patch.object(subprocess.Popen, …)` does
+    /// not call anything.
+    func checkCallbacks(_ args: [EvaluatedArgument], callee: String? = nil) {
+        if let callee, !CodeRules.callbackRunners.contains(callee) { return }
         for arg in args {
             guard case .ref(let q) = arg.value else { continue }
             if CodeRules.isProcess(q) {
                 report(.process, CodeRules.severity(.process, phase), note: "passes \(q) to be called")
-            } else if CodeRules.isNetwork(q) {
-                report(.network, CodeRules.severity(.network, phase), note: "passes \(q) to be called")
             } else if CodeRules.execCalls.contains(q) {
                 report(.execDynamic, CodeRules.severity(.execDynamic, phase), note: "passes \(q) to be called")
             }
@@ -38,7 +40,7 @@ extension AnalyzerRun {
     }
 
     func callRef(_ q: String, _ args: [EvaluatedArgument]) -> PyValue {
-        checkCallbacks(args)
+        checkCallbacks(args, callee: q)
         checkCredentialText(args)
         if CodeRules.execCalls.contains(q) {
             runsCode(positional(args, 0, keyword: "source") ?? .unknown, how: lastComponent(q))
@@ -313,8 +315,17 @@ extension AnalyzerRun {
         case "marshal":
             return .data(.decoded("marshal"))
         case "pickle":
-            if isData(input) || { if case .str(_, _, .obfuscated) = input { return true } else { return false } }() {
-                report(.execDecoded, CodeRules.severity(.execDecoded, phase), note: "unpickles decoded data")
+            // Unpickling runs code. Caches read back from disk are how pickle is used; a payload embedded in the
+            // source or downloaded is not.
+            switch input {
+            case .str(_, _, .obfuscated(let decoder)):
+                report(.execDecoded, CodeRules.severity(.execDecoded, phase), note: "unpickles \(decoder)-decoded data")
+            case .data(.network):
+                report(.execDecoded, CodeRules.severity(.execDecoded, phase), note: "unpickles data from the network")
+            case .data(.decoded(let decoder)) where phase == .install || phase == .startup:
+                report(.execDecoded, CodeRules.severity(.execDecoded, phase), note: "unpickles \(decoder)-decoded data")
+            default:
+                break
             }
             return .unknown
         default:
@@ -446,20 +457,24 @@ extension AnalyzerRun {
             if case .ref("sys.executable") = v { return "python" }
             return v.constantString.map { String($0.split(separator: "/").last ?? Substring($0)) }
         }
-        var isBuildTool = program.map { CodeRules.buildTools.contains($0.lowercased()) } ?? false
+        // Installing more packages from inside an install is worse than running a compiler.
+        let words = argv.compactMap(\.constantString).map { $0.lowercased() }
+        let installsPackages =
+            (program?.lowercased().hasPrefix("pip") == true && words.contains("install"))
+            || (words.contains("-m") && words.contains("pip") && words.contains("install"))
         if let program, program.lowercased().hasPrefix("python") {
             let rest = argv.dropFirst().compactMap(\.constantString)
             if let c = rest.firstIndex(of: "-c"), argv.count > c + 2, case .str(let code, _, let origin) = argv[c + 2],
                 origin != .partial
             {
                 analyzePayload(code, line: currentLine, label: "python -c code")
-                isBuildTool = true
-            } else {
-                isBuildTool = !(rest.starts(with: ["-m", "pip"]))
             }
         }
         var severity = CodeRules.severity(.process, phase, strong: strong)
-        if phase == .install, !strong, isBuildTool { severity = .medium }
+        if installsPackages, !strong, let s = severity, s < .high {
+            severity = .high
+            note = "installs packages with pip from inside the install"
+        }
         report(.process, severity, note: note)
     }
 

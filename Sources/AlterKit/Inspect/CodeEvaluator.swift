@@ -367,7 +367,10 @@ extension AnalyzerRun {
         guard literal.value.utf8.count >= minimum,
             let encoding = StaticDecoders.blobEncoding(literal.value, minimum: minimum)
         else { return }
-        var note = "\(encoding) string of \(literal.value.utf8.count) characters"
+        var note =
+            encoding == "hex"
+            ? "string of \(literal.value.utf8.count) hex digits"
+            : "string of \(literal.value.utf8.count) base64 characters"
         var strong = false
         let decoded =
             encoding == "hex" ? StaticDecoders.hex(literal.value.utf8) : StaticDecoders.base64(literal.value.utf8)

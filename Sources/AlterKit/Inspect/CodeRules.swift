@@ -29,21 +29,7 @@ package enum CodeRules {
     ]
 
     /// Qualified names that open a network connection or make a request.
-    static func isNetwork(_ q: String) -> Bool {
-        if networkCalls.contains(q) { return true }
-        for prefix in ["requests.", "httpx.", "aiohttp.", "urllib3.", "pycurl.", "websocket.", "websockets."]
-        where q.hasPrefix(prefix) {
-            let last = q.split(separator: ".").last.map(String.init) ?? ""
-            return networkVerbs.contains(last)
-        }
-        return false
-    }
-
-    static let networkVerbs: Set<String> = [
-        "get", "post", "put", "patch", "delete", "head", "options", "request", "Session", "session", "Client",
-        "AsyncClient", "ClientSession", "stream", "urlopen", "PoolManager", "ProxyManager", "Curl",
-        "create_connection", "connect", "HTTPConnectionPool", "HTTPSConnectionPool",
-    ]
+    static func isNetwork(_ q: String) -> Bool { networkCalls.contains(q) }
 
     static let networkCalls: Set<String> = [
         "socket.socket", "socket.create_connection", "socket.getaddrinfo", "socket.gethostbyname",
@@ -55,6 +41,15 @@ package enum CodeRules {
         "imaplib.IMAP4", "imaplib.IMAP4_SSL", "xmlrpc.client.ServerProxy", "xmlrpclib.ServerProxy",
         "paramiko.SSHClient", "dns.resolver.resolve", "dns.resolver.query", "webbrowser.open",
         "asyncio.open_connection", "ssl.create_connection", "ssl.wrap_socket",
+        "requests.get", "requests.post", "requests.put", "requests.patch", "requests.delete", "requests.head",
+        "requests.options", "requests.request", "requests.Session", "requests.session", "requests.api.request",
+        "requests.api.get", "requests.api.post", "httpx.get", "httpx.post", "httpx.put", "httpx.patch", "httpx.delete",
+        "httpx.head", "httpx.options", "httpx.request", "httpx.stream", "httpx.Client", "httpx.AsyncClient",
+        "aiohttp.ClientSession", "aiohttp.request", "urllib3.request", "urllib3.PoolManager", "urllib3.ProxyManager",
+        "urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool", "urllib3.connection_from_url",
+        "urllib3.connectionpool.HTTPConnectionPool", "urllib3.connectionpool.HTTPSConnectionPool",
+        "urllib3.poolmanager.PoolManager", "pycurl.Curl", "websocket.create_connection", "websocket.WebSocket",
+        "websockets.connect", "websockets.client.connect", "http.client.HTTPSConnection.request",
     ]
 
     /// Qualified names that start another program.
@@ -69,6 +64,13 @@ package enum CodeRules {
         "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.run",
         "subprocess.getoutput", "subprocess.getstatusoutput", "pty.spawn", "asyncio.create_subprocess_exec",
         "asyncio.create_subprocess_shell", "platform.popen", "distutils.spawn.spawn", "popen2.popen2",
+    ]
+
+    /// Known functions that call a function they are given.
+    static let callbackRunners: Set<String> = [
+        "threading.Thread", "threading.Timer", "multiprocessing.Process", "multiprocessing.Pool", "builtins.map",
+        "atexit.register", "signal.signal", "functools.partial", "asyncio.to_thread", "_thread.start_new_thread",
+        "thread.start_new_thread", "sys.settrace", "sys.setprofile",
     ]
 
     /// Decoding and decompression functions, with a short name for evidence.
@@ -135,17 +137,6 @@ package enum CodeRules {
         "launchagents", "start menu\\programs\\startup", "/.config/systemd", "/bin/",
     ]
 
-    /// Programs a build legitimately runs.
-    static let buildTools: Set<String> = [
-        "git", "hg", "svn", "cmake", "make", "gmake", "ninja", "meson", "gcc", "g++", "cc", "c++", "clang",
-        "clang++", "cl", "cl.exe", "nvcc", "ld", "ar", "pkg-config", "pkgconf", "swig", "cython", "rustc",
-        "cargo", "go", "javac", "./configure", "configure", "autoreconf", "./autogen.sh", "xcrun", "xcode-select",
-        "uname", "lsb_release", "sysctl", "sw_vers", "ldconfig", "nproc", "which", "where", "llvm-config", "qmake",
-        "protoc", "patch", "ldd", "otool", "install_name_tool", "strip", "cmake3", "mpicc", "hipcc", "gfortran",
-        "f2py", "nm", "objdump", "lipo", "codesign", "rcc", "uic", "moc", "node", "npm", "yarn", "tsc", "latex",
-        "pdflatex", "sphinx-build",
-    ]
-
     /// Text in a command line that downloads or connects.
     static let downloadMarkers: [String] = [
         "http://", "https://", "ftp://", "curl ", "wget ", "curl\t", "wget\t", "powershell", "invoke-webrequest",
@@ -180,7 +171,7 @@ package enum CodeRules {
         switch (kind, phase) {
         case (.network, .install), (.network, .startup): .critical
         case (.network, .importTime): .high
-        case (.process, .install): strong ? .critical : .high
+        case (.process, .install): strong ? .critical : .medium
         case (.process, .startup): .critical
         case (.process, .importTime): strong ? .high : .medium
         case (.credentials, .install), (.credentials, .startup): .critical

@@ -71,10 +71,12 @@ package struct PathValue: Sendable, Hashable {
         return PathValue(anchor: anchor, rest: rest + separator + component)
     }
 
-    /// Whether the path leaves the directory pip builds in.
+    /// Whether the path leaves the directory pip builds in for somewhere that persists: home, site-packages, system
+    /// paths. The temporary directory is scratch space builds and tests use all the time.
     package var isOutsideBuildDir: Bool {
         switch anchor {
-        case .home, .site, .temp: true
+        case .home, .site: true
+        case .temp: false
         case .absolute: rest != "/dev/null"
         case .buildDir, .relative, .unknown: false
         }

@@ -97,20 +97,23 @@ package struct PyPIArtifactLocator: Sendable {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "._-+!"))) ?? s
     }
 
-    static func artifacts(_ files: [ReleaseFile], version: String) -> [PyPIArtifact] {
-        files.compactMap { f in
+    /// The release's files with a sha256; URLs relative to the JSON document (as mirrors write them) resolved.
+    static func artifacts(_ files: [ReleaseFile], version: String, documentURL: String) -> [PyPIArtifact] {
+        let base = URL(string: documentURL)
+        return files.compactMap { f in
             guard let sha = f.digests["sha256"] else { return nil }
+            let url = URL(string: f.url, relativeTo: base)?.absoluteURL.absoluteString ?? f.url
             return PyPIArtifact(
-                filename: f.filename, url: f.url, sha256: sha, packagetype: f.packagetype, version: version,
+                filename: f.filename, url: url, sha256: sha, packagetype: f.packagetype, version: version,
                 yanked: f.yanked ?? false)
         }
     }
 
     /// The files of `name==version` (`GET /pypi/NAME/VERSION/json`).
     package func artifacts(name: String, version: String) async throws -> [PyPIArtifact] {
-        let response = try await get(
-            "/pypi/\(Self.escape(name))/\(Self.escape(version))/json", name: name, version: version)
-        let found = Self.artifacts(response.urls ?? [], version: version)
+        let path = "/pypi/\(Self.escape(name))/\(Self.escape(version))/json"
+        let response = try await get(path, name: name, version: version)
+        let found = Self.artifacts(response.urls ?? [], version: version, documentURL: baseURL + path)
         if found.isEmpty { throw PyPIArtifactError.noArtifacts(name: name, version: version) }
         return found
     }
@@ -127,11 +130,12 @@ package struct PyPIArtifactLocator: Sendable {
     /// The same kind of artifact from the newest earlier release (final releases only, unless `version` is itself
     /// a pre-release; yanked ones skipped), or nil when there is none.
     package func previous(of artifact: PyPIArtifact, name: String) async throws -> PyPIArtifact? {
-        let response = try await get("/pypi/\(Self.escape(name))/json", name: name, version: nil)
+        let path = "/pypi/\(Self.escape(name))/json"
+        let response = try await get(path, name: name, version: nil)
         guard let current = try? Version(artifact.version) else { return nil }
         let candidates = (response.releases ?? [:]).compactMap { key, files -> (Version, [PyPIArtifact])? in
             guard let v = try? Version(key), v < current, !v.isPrerelease || current.isPrerelease else { return nil }
-            let usable = Self.artifacts(files, version: key).filter { !$0.yanked }
+            let usable = Self.artifacts(files, version: key, documentURL: baseURL + path).filter { !$0.yanked }
             return usable.isEmpty ? nil : (v, usable)
         }.sorted { $0.0 > $1.0 }
         // The tags after "name-version-" say which wheel of the earlier release matches this one.

@@ -112,8 +112,7 @@ package struct PythonExpressionParser {
             // Parameters up to the lambda's own ':' (defaults may hold brackets; skip them whole).
             var brackets = 0
             while let t = current {
-                if t.kind == .op && ["(", "[", "{"].contains(t.text) { brackets += 1 }
-                if t.kind == .op && [")", "]", "}"].contains(t.text) { brackets -= 1 }
+                brackets += Int(t.bracket)
                 if brackets <= 0 && t.isOp(":") { break }
                 if brackets < 0 { return .invalid }
                 advance()
@@ -156,55 +155,71 @@ package struct PythonExpressionParser {
         ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "//", "%", "@"],
     ]
 
+    /// The level of each operator token text (`not in`/`is not` are matched from their first word).
+    static let operatorLevel: [String: Int] = {
+        var table: [String: Int] = [:]
+        for (level, ops) in levels.enumerated() {
+            for op in ops where !op.contains(" ") { table[op] = level }
+        }
+        table["not"] = 2
+        return table
+    }()
+
     mutating func parseChain(level: Int) -> PyExpr {
         guard level < Self.levels.count else { return parseUnary() }
         // `not` binds between `and` and the comparisons.
-        if level == 2, let t = current, t.isName("not") {
+        if level == 2, let t = current, t.kind == .name, t.text == "not" {
             guard enter() else { return .invalid }
             defer { depth -= 1 }
             advance()
             return .unary("not", parseChain(level: 2))
         }
         let first = parseChain(level: level + 1)
+        // Most operands have no operator after them: no arrays unless one is there.
+        guard let op = matchOperator(level: level) else { return first }
         var operands = [first]
-        var ops: [String] = []
-        while let op = matchOperator(level: level) {
+        var ops = [op]
+        while true {
             let before = pos
             let operand = parseChain(level: level + 1)
-            if pos == before { break }
+            if pos == before {
+                ops.removeLast()
+                break
+            }
             operands.append(operand)
-            ops.append(op)
+            guard let next = matchOperator(level: level) else { break }
+            ops.append(next)
         }
         return ops.isEmpty ? first : .chain(operands, ops)
     }
 
     /// Consumes an operator of `level` when one is next.
     mutating func matchOperator(level: Int) -> String? {
-        guard let t = current else { return nil }
-        let table = Self.levels[level]
-        if t.kind == .op, table.contains(t.text) {
-            advance()
-            return t.text
-        }
+        guard pos < end else { return nil }
+        guard tokens[pos].binaryLevel == level else { return nil }
+        let t = tokens[pos]
         if t.kind == .name {
-            if t.text == "not", let n = peek(1), n.isName("in"), table.contains("not in") {
+            switch t.text {
+            case "not":
+                guard let n = peek(1), n.isName("in") else { return nil }
                 pos += 2
                 return "not in"
-            }
-            if t.text == "is", table.contains("is") {
+            case "is":
                 if let n = peek(1), n.isName("not") {
                     pos += 2
                     return "is not"
                 }
                 advance()
                 return "is"
-            }
-            if table.contains(t.text) && ["or", "and", "in"].contains(t.text) {
+            case "or", "and", "in":
                 advance()
                 return t.text
+            default:
+                return nil
             }
         }
-        return nil
+        advance()
+        return t.text
     }
 
     mutating func parseUnary() -> PyExpr {
@@ -290,8 +305,8 @@ package struct PythonExpressionParser {
     mutating func skipToClose(_ close: String) {
         var nested = 0
         while let t = current {
-            if t.kind == .op && ["(", "[", "{"].contains(t.text) { nested += 1 }
-            if t.kind == .op && [")", "]", "}"].contains(t.text) {
+            if t.bracket > 0 { nested += 1 }
+            if t.bracket < 0 {
                 if nested == 0 { return }
                 nested -= 1
             }

@@ -27,6 +27,11 @@ package struct PyToken: Sendable, Hashable {
     package var column: Int
     /// Present for `.string` tokens.
     package var string: PyStringLiteral?
+    /// +1 for an opening bracket, -1 for a closing one, 0 otherwise: depth counting without comparing text.
+    package var bracket: Int8 = 0
+    /// The binary-operator precedence level of this token (see `PythonExpressionParser.levels`), -1 for none;
+    /// computed once here so that the parser compares integers.
+    package var binaryLevel: Int8 = -1
 
     package init(kind: Kind, text: String, line: Int, column: Int, string: PyStringLiteral? = nil) {
         self.kind = kind
@@ -74,11 +79,6 @@ package struct PythonTokenizer: Sendable {
         "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     ]
 
-    private static let threeCharOps: Set<String> = ["**=", "//=", ">>=", "<<=", "...", "!=="]
-    private static let twoCharOps: Set<String> = [
-        "**", "//", "<<", ">>", "<=", ">=", "==", "!=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "->",
-        ":=", "<>",
-    ]
     private static let oneCharOps: Set<UInt8> = Set("+-*/%@&|^~<>()[]{},:;.=!".utf8)
     private static let stringPrefixes: Set<String> = [
         "r", "u", "f", "b", "t", "br", "rb", "fr", "rf", "tr", "rt",
@@ -145,9 +145,14 @@ package struct PythonTokenizer: Sendable {
             return col
         }
 
-        mutating func emit(_ kind: PyToken.Kind, _ start: Int, _ end: Int, line: Int, column: Int) {
+        mutating func emit(_ kind: PyToken.Kind, _ start: Int, _ end: Int, line: Int, column: Int, bracket: Int8 = 0) {
             let text = kind == .newline || kind == .nl ? "" : String(decoding: bytes[start..<end], as: UTF8.self)
-            tokens.append(PyToken(kind: kind, text: text, line: line, column: column))
+            var token = PyToken(kind: kind, text: text, line: line, column: column)
+            token.bracket = bracket
+            if kind == .op || kind == .name, let level = PythonExpressionParser.operatorLevel[text] {
+                token.binaryLevel = Int8(level)
+            }
+            tokens.append(token)
         }
 
         mutating func newLine(at index: Int) {
@@ -250,28 +255,47 @@ package struct PythonTokenizer: Sendable {
 
         mutating func scanOperator() {
             let start = pos
-            for length in [3, 2] where pos + length <= bytes.count {
-                let text = String(decoding: bytes[pos..<pos + length], as: UTF8.self)
-                let table = length == 3 ? PythonTokenizer.threeCharOps : PythonTokenizer.twoCharOps
-                if table.contains(text) {
-                    pos += length
-                    emit(.op, start, pos, line: line, column: column(of: start))
-                    return
+            let column = column(of: start)
+            let b0 = bytes[pos]
+            let b1 = peek(1) ?? 0
+            let b2 = peek(2) ?? 0
+            // Three- then two-character operators, matched on bytes.
+            var length = 0
+            switch (b0, b1, b2) {
+            case (0x2A, 0x2A, 0x3D), (0x2F, 0x2F, 0x3D), (0x3E, 0x3E, 0x3D), (0x3C, 0x3C, 0x3D), (0x2E, 0x2E, 0x2E):
+                length = 3  // **= //= >>= <<= ...
+            default:
+                switch (b0, b1) {
+                case (0x2A, 0x2A), (0x2F, 0x2F), (0x3C, 0x3C), (0x3E, 0x3E), (0x2D, 0x3E), (0x3A, 0x3D), (0x3C, 0x3E):
+                    length = 2  // ** // << >> -> := <>
+                case (_, 0x3D) where "<>=!+-*/%&|^@".utf8.contains(b0):
+                    length = 2  // <= >= == != += -= *= /= %= &= |= ^= @=
+                default:
+                    length = 0
                 }
             }
-            let b = bytes[pos]
+            if length > 0 {
+                pos += length
+                emit(.op, start, pos, line: line, column: column)
+                return
+            }
             pos += 1
-            if PythonTokenizer.oneCharOps.contains(b) {
-                switch b {
-                case 0x28, 0x5B, 0x7B: depth += 1
-                case 0x29, 0x5D, 0x7D: depth = max(0, depth - 1)
+            if PythonTokenizer.oneCharOps.contains(b0) {
+                var bracket: Int8 = 0
+                switch b0 {
+                case 0x28, 0x5B, 0x7B:
+                    depth += 1
+                    bracket = 1
+                case 0x29, 0x5D, 0x7D:
+                    depth = max(0, depth - 1)
+                    bracket = -1
                 default: break
                 }
-                emit(.op, start, pos, line: line, column: column(of: start))
+                emit(.op, start, pos, line: line, column: column, bracket: bracket)
             } else {
                 // Skip the rest of a multi-byte character so that one error token stands for it.
                 while pos < bytes.count && bytes[pos] & 0xC0 == 0x80 { pos += 1 }
-                emit(.error, start, pos, line: line, column: column(of: start))
+                emit(.error, start, pos, line: line, column: column)
             }
         }
 

@@ -127,7 +127,8 @@ package enum StaticDecoders {
     }
 
     /// Whether a string literal has the shape of an encoded blob: at least `minimum` characters of base64 or hex
-    /// (line breaks allowed), with no spaces inside lines. Returns the encoding's name.
+    /// with no spaces, in long lines as encoders write them (one line, or lines of 40 characters and more; a list
+    /// of short words one per line is not a blob). Returns the encoding's name.
     package static func blobEncoding(_ text: String, minimum: Int) -> String? {
         let utf8 = text.utf8
         guard utf8.count >= minimum else { return nil }
@@ -136,9 +137,23 @@ package enum StaticDecoders {
         var lower = false
         var digit = false
         var count = 0
+        var lineLength = 0
+        var longestLine = 0
+        var shortLines = 0
+        var lines = 0
+        func endLine() {
+            if lineLength > 0 {
+                lines += 1
+                longestLine = max(longestLine, lineLength)
+                if lineLength < 40 { shortLines += 1 }
+            }
+            lineLength = 0
+        }
         for c in utf8 {
             switch c {
-            case 0x0A, 0x0D: continue
+            case 0x0A, 0x0D:
+                endLine()
+                continue
             case 0x30...0x39: digit = true
             case 0x41...0x5A:
                 upper = true
@@ -150,8 +165,11 @@ package enum StaticDecoders {
             default: return nil
             }
             count += 1
+            lineLength += 1
         }
-        guard count >= minimum else { return nil }
+        endLine()
+        // Only the last line of an encoder's output may be short.
+        guard count >= minimum, longestLine >= 60, shortLines <= 1 else { return nil }
         if isHex && digit { return "hex" }
         return upper && lower && digit ? "base64" : nil
     }

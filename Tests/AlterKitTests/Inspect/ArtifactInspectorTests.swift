@@ -195,6 +195,48 @@ import Testing
         #expect(r.findings.isEmpty, "\(r.findings)")
     }
 
+    @Test func sdistScriptsAndExamplesAreNotImportTimeCode() {
+        var b = ArtifactBuilder(name: "netlib")
+        b.add("setup.py", "from setuptools import setup\nsetup()\n")
+        b.add(
+            "examples/fetch.py", "import urllib.request\nprint(urllib.request.urlopen('https://example.org').read())\n")
+        b.add("tools/release.py", "import subprocess\nsubprocess.run(['git', 'tag', 'v1'])\n")
+        b.add("netlib/__init__.py", "")
+        b.add("netlib/client.py", "import requests\ndef get(u):\n    return requests.get(u)\n")
+        #expect(inspectSdist(b).findings.isEmpty, "\(inspectSdist(b).findings)")
+        var beacon = b
+        beacon.add("netlib/telemetry.py", "import urllib.request\nurllib.request.urlopen('https://t.invalid/ping')\n")
+        let f = inspectSdist(beacon).findings
+        #expect(f.map(\.file) == ["netlib-1.0/netlib/telemetry.py"])
+        #expect(f.first?.severity == .high)
+    }
+
+    @Test func payloadParkedUnderTestsButImportedByThePackageIsImportTime() {
+        var b = ArtifactBuilder(name: "parked")
+        b.add("parked/__init__.py", "from .tests import conftest_helpers\n")
+        b.add("parked/tests/__init__.py", "")
+        b.add("parked/tests/conftest_helpers.py", "import socket\nsocket.create_connection(('203.0.113.9', 80))\n")
+        let f = inspectWheel(b).findings
+        #expect(f.first { $0.kind == .network }?.file == "parked/tests/conftest_helpers.py")
+        #expect(f.first { $0.kind == .network }?.severity == .high)
+        // Not imported by the package: a test's own business.
+        var alone = b
+        alone.files[0] = ("parked/__init__.py", Data())
+        #expect(inspectWheel(alone).findings.isEmpty)
+    }
+
+    @Test func testFixturesAndConftestStayQuiet() {
+        var b = ArtifactBuilder(name: "fixtures")
+        b.add("fixtures/__init__.py", "")
+        b.add("fixtures/conftest.py", "import subprocess\nHAS_DOT = subprocess.run(['dot', '-V']).returncode == 0\n")
+        let gz = Data([0x1F, 0x8B, 0x08, 0x00] + [UInt8](repeating: 0x41, count: 600)).base64EncodedString()
+        b.add("fixtures/tests/test_io.py", "PAYLOAD = '\(gz)'\n")
+        let f = inspectWheel(b).findings
+        #expect(f.map(\.kind) == [.encodedBlob])
+        #expect(f.first?.severity == .low)
+        #expect(f.first?.evidence.contains("gzip") == true)
+    }
+
     @Test func importTimeDataFileExecIsHigh() {
         var b = ArtifactBuilder(name: "hidden")
         b.add(

