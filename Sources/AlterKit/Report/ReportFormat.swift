@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Every output format of `scan` and `report`.
 package enum ReportFormat: String, Sendable, Hashable, CaseIterable {
     case table, json, markdown, sarif, cyclonedx
@@ -92,12 +96,19 @@ extension ScanReport {
 
 /// Shared formatting helpers of the formatters.
 enum ReportText {
-    /// ISO 8601, UTC, whole seconds: `2026-11-26T12:00:00Z`.
+    /// ISO 8601, UTC, whole seconds: `2026-11-26T12:00:00Z`. Formatted by hand: a report of 1,000 packages holds
+    /// thousands of dates, and a new `ISO8601DateFormatter` each (an ICU formatter built every time) was a third of
+    /// a warm 1,000-package scan (bench/RESULTS.md).
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
+            + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "Z"
     }
 
     /// `2024-10-10`.
