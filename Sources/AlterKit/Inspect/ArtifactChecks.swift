@@ -251,8 +251,23 @@ extension InspectionRun {
 
     // MARK: .pth files
 
+    /// Whether a `.pth` member lands where site.py reads it: the top of site-packages (a wheel's root or its
+    /// `.data/purelib|platlib/`; an sdist's root or `src/`, where builds pick such files up). Deeper ones are data.
+    func isSitePth(_ path: String) -> Bool {
+        var rel = path
+        if format == .sdist {
+            guard rel.hasPrefix(sdistRoot) else { return false }
+            rel.removeFirst(sdistRoot.count)
+            if rel.hasPrefix("src/") { rel.removeFirst(4) }
+            return !rel.contains("/")
+        }
+        let parts = rel.split(separator: "/")
+        if parts.count == 1 { return true }
+        return parts.count == 3 && parts[0].hasSuffix(".data") && (parts[1] == "purelib" || parts[1] == "platlib")
+    }
+
     func pthChecks() {
-        for path in memberOrder where path.lowercased().hasSuffix(".pth") {
+        for path in memberOrder where path.lowercased().hasSuffix(".pth") && isSitePth(path) {
             guard let bytes = texts[path] else { continue }
             let lines = String(decoding: bytes, as: UTF8.self).split(
                 omittingEmptySubsequences: false, whereSeparator: \.isNewline)

@@ -49,7 +49,11 @@ package struct ArtifactCodeAssessor: RiskAssessor {
         }
         do {
             let (_, inspection) = try await store.inspect(url: url, sha256: sha256, inspector: inspector)
-            return (CodeFactor.factor(inspection), nil)
+            // The hijack pattern: compare with the previous release when this store has inspected one.
+            let diff = store.previousInspection(of: inspection).map {
+                ReleaseDiffer.diff(previous: $0, current: inspection)
+            }
+            return (CodeFactor.factor(inspection, diff: diff), nil)
         } catch {
             let message = (error as? any AlterKSError)?.description ?? "\(error)"
             return (CodeFactor.unavailable(message), SourceFailure(source: "artifact", message: message))

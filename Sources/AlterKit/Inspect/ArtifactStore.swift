@@ -162,6 +162,71 @@ package struct ArtifactStore: Sendable {
         var inspection = try ArtifactReader.inspect(path: artifact.path, sha256: artifact.sha256, inspector: inspector)
         inspection.artifact = artifact.fileName
         if let data = try? JSONEncoder().encode(inspection) { try? FileIO.writeAtomically(data, to: resultPath) }
+        remember(inspection)
         return (artifact, inspection)
+    }
+
+    // MARK: Releases seen, for the release diff
+
+    /// One inspected release of a project, as the per-project index keeps it.
+    struct Seen: Codable, Hashable {
+        var version: String
+        var sha256: String
+        var format: ArtifactFormat
+        /// The wheel's tags or "sdist", so that a wheel is compared with the same kind of wheel.
+        var flavour: String
+    }
+
+    static func flavour(_ inspection: ArtifactInspection) -> String {
+        guard inspection.format == .wheel else { return inspection.format.rawValue }
+        return inspection.artifact.split(separator: "-").dropFirst(2).joined(separator: "-")
+    }
+
+    func indexPath(_ project: String) -> String {
+        directory + "/projects/" + PackageName.normalize(project) + ".json"
+    }
+
+    /// Notes an inspected release under its project, so that the next release can be compared with it.
+    func remember(_ inspection: ArtifactInspection) {
+        guard let project = inspection.project, let version = inspection.version, let sha = inspection.sha256,
+            !project.isEmpty,
+            PackageName.normalize(project).allSatisfy({
+                $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_"
+            })
+        else { return }
+        let path = indexPath(project)
+        var seen =
+            (try? FileIO.read(path, limit: 4 << 20)).flatMap { try? JSONDecoder().decode([Seen].self, from: $0) } ?? []
+        let entry = Seen(version: version, sha256: sha, format: inspection.format, flavour: Self.flavour(inspection))
+        guard !seen.contains(entry) else { return }
+        seen.append(entry)
+        guard let data = try? JSONEncoder().encode(seen.suffix(200)) else { return }
+        try? FileIO.ensurePrivateDirectory(directory + "/projects")
+        try? FileIO.writeAtomically(data, to: path)
+    }
+
+    /// The inspection of the newest earlier release of the same project (same format and wheel tags) that this store
+    /// has inspected, when there is one: the release diff's baseline without a download.
+    package func previousInspection(of inspection: ArtifactInspection) -> ArtifactInspection? {
+        guard let project = inspection.project, let current = inspection.version.flatMap({ try? Version($0) }),
+            let data = try? FileIO.read(indexPath(project), limit: 4 << 20),
+            let seen = try? JSONDecoder().decode([Seen].self, from: data)
+        else { return nil }
+        let flavour = Self.flavour(inspection)
+        let earlier = seen.compactMap { entry -> (Version, Seen)? in
+            guard entry.format == inspection.format, entry.flavour == flavour, let v = try? Version(entry.version),
+                v < current
+            else { return nil }
+            return (v, entry)
+        }.sorted { $0.0 > $1.0 }
+        for (_, entry) in earlier {
+            let path = entryDirectory(entry.sha256) + "/v\(CodeAnalyzer.rulesVersion).inspection.json"
+            if let data = try? FileIO.read(path, limit: 64 << 20),
+                let saved = try? JSONDecoder().decode(ArtifactInspection.self, from: data), saved.sha256 == entry.sha256
+            {
+                return saved
+            }
+        }
+        return nil
     }
 }

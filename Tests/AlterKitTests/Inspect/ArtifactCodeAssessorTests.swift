@@ -63,6 +63,43 @@ import Testing
         #expect(server.requestCount == before)
     }
 
+    @Test func aNewPthSinceTheCachedPreviousReleaseRaisesTheFactor() async throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var old = ArtifactBuilder(name: "popular", version: "1.0")
+        old.add("popular/__init__.py", "")
+        var new = ArtifactBuilder(name: "popular", version: "1.1")
+        new.add("popular/__init__.py", "")
+        new.add("popular-hook.pth", "import popular\n")
+        let oldData = old.wheelData()
+        let newData = new.wheelData()
+        let oldName = old.wheelFileName
+        let server = try LoopbackHTTPServer { request in
+            ServerResponse(body: request.path.hasSuffix(oldName) ? oldData : newData)
+        }
+        defer { server.stop() }
+        let assessor = ArtifactCodeAssessor(
+            inner: nil, store: ArtifactStore(directory: dir.path, http: CurlHTTPClient(environment: [:])),
+            scorer: RiskScorer())
+        func dependency(_ b: ArtifactBuilder, _ data: Data) -> Dependency {
+            Dependency(
+                name: b.name, version: b.version, url: server.url("/f/\(b.wheelFileName)"),
+                hashes: ["sha256:" + hexString(SHA256.hash(data))])
+        }
+        // Without a baseline the clean .pth is medium (0.4); after 1.0 was seen, it is new since 1.0 (0.8).
+        let fresh = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        let alone = ArtifactCodeAssessor(
+            inner: nil, store: ArtifactStore(directory: fresh.path, http: CurlHTTPClient(environment: [:])),
+            scorer: RiskScorer())
+        #expect(await alone.codeFactor(for: dependency(new, newData)).0.score == 0.4)
+        _ = await assessor.codeFactor(for: dependency(old, oldData))
+        let (factor, failure) = await assessor.codeFactor(for: dependency(new, newData))
+        #expect(failure == nil)
+        #expect(factor.score == 0.8)
+        #expect(factor.reason.contains("new since 1.0"))
+    }
+
     @Test func mismatchOrUnreachableIsAFailureNotClean() async throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

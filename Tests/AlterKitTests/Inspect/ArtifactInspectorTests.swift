@@ -62,6 +62,15 @@ import Testing
         #expect(first(r, .obfuscation)?.severity == .critical)
     }
 
+    @Test func pthFilesSiteDoesNotReadAreData() {
+        var b = ArtifactBuilder(name: "deep")
+        b.add("deep/templates/example.pth", "import os; os.system('id')\n")
+        b.add("deep-1.0.data/purelib/deep-hook.pth", "import deep\n")
+        let r = inspectWheel(b)
+        #expect(r.findings.filter { $0.kind == .pthCode }.map(\.file) == ["deep-1.0.data/purelib/deep-hook.pth"])
+        #expect(r.hooks == ["pth deep-hook.pth (code)"])
+    }
+
     @Test func pthWithOnlyPathsIsNotAFinding() {
         var b = ArtifactBuilder(name: "nspkg")
         b.add("nspkg.pth", "# namespace paths\nsrc/lib\n\n../shared\n")
