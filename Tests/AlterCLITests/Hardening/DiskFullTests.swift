@@ -23,7 +23,7 @@ struct DiskFullTests {
     /// The verdict cache has rows and a little room left; a scan with hundreds of new verdicts fills the disk
     /// half-way through storing them. The scan still answers right (exit 1, the vulnerability reported), warns
     /// naming the cache file and the full disk, and every row stored before survives.
-    @Test(.enabled(if: FileSystemFaults.canMount, mountReason), .timeLimit(.minutes(2)))
+    @Test(.enabled(if: FileSystemFaults.canMount, mountReason), .timeLimit(.minutes(10)))
     func verdictCacheFillsUpMidScan() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -97,7 +97,7 @@ struct DiskFullTests {
 
     /// A monitor cycle whose state commit runs out of disk: exit 3 with a message naming monitor.sqlite and the full
     /// disk, and the state of the previous cycle is all still there.
-    @Test(.enabled(if: FileSystemFaults.canMount, mountReason), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: FileSystemFaults.canMount, mountReason), .timeLimit(.minutes(10)))
     func monitorStateFillsUp() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -107,7 +107,7 @@ struct DiskFullTests {
         let server = try LoopbackHTTPServer(recordsRequests: false, handler: try MiniOSV.handler())
         defer { server.stop() }
         let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
-        let requirements = try sandbox.write("requirements.txt", Self.manyPins(2000))
+        let requirements = try sandbox.write("requirements.txt", Self.manyPins(300))
         let stateDirectory = mount + "/state"
         let arguments = [
             "monitor", "--once", "--config", config, "-r", requirements, "--state-dir", stateDirectory,
@@ -117,7 +117,7 @@ struct DiskFullTests {
         #expect(first.status == ExitStatus.findings.rawValue, "\(first.output.prefix(3000))")
         let database = stateDirectory + "/monitor.sqlite"
         let rowsBefore = try #require(FileSystemFaults.rowCount(database))
-        // Room for the WAL index and a page or two: not for 2,000 verdicts.
+        // Room for the WAL index and a page or two: not for 300 verdicts.
         FileSystemFaults.fill(mount, leaving: 40 << 10)
 
         let second = await sandbox.run(arguments)
