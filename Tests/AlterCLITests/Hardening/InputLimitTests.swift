@@ -37,7 +37,7 @@ struct InputLimitTests {
     }
 
     /// 100 MB of well-formed pins: rejected with a clear message (or at least never clean), in bounded memory.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func hundredMegabyteRequirementsFile() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -61,7 +61,7 @@ struct InputLimitTests {
 
     /// A generated uv.lock with 10,000 packages (one of them vulnerable): answered in batches of at most 1,000,
     /// every package reported, the vulnerability found, bounded memory.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func tenThousandEntryLockfile() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
@@ -108,7 +108,7 @@ struct InputLimitTests {
     /// failure whose message names the URL, and memory stays bounded. The server counts what the kernel accepted,
     /// so "bytes sent < limit + socket buffers" shows the transfer was aborted, not drained.
     @Test(
-        .timeLimit(.minutes(3)),
+        .timeLimit(.minutes(10)),
         arguments: [("osv", false), ("osv", true), ("pypi", false), ("pypi", true)])
     func gigabyteResponseBody(source: String, chunked: Bool) async throws {
         let sandbox = try HardeningSandbox()
