@@ -8,6 +8,10 @@ Writes into OUT_DIR:
   uv-16/, uv-300/, uv-1000/                                           pyproject.toml + uv.lock with the same pins
   gate/wheels/                                                        50 tiny wheels (no dependencies between them)
   gate/requirements-50.txt                                            the 50 names, unpinned
+  env-300/wheels/, env-300/requirements.txt                          300 tiny wheels and their pins: the pins of
+                                                                      requirements-300.txt but pip, setuptools and
+                                                                      wheel (bench.py installs them into a venv: the
+                                                                      300-package installed environment)
 
 Package names all really exist: first the packages of the shared OSV data that are also in the top-PyPI list (most
 downloaded first), then the other OSV packages (by name), then the rest of the top list (by rank). An OSV package is
@@ -22,6 +26,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 import zipfile
 
@@ -168,10 +173,11 @@ def uv_project(pins, size):
     return pyproject, "\n".join(lines)
 
 
-def wheel_bytes(name, version):
-    """A minimal pure-Python wheel: one module and the dist-info pip needs."""
-    module = name.replace("-", "_")
-    dist = f"{module}-{version}.dist-info"
+def wheel_bytes(name, version, module_prefix=""):
+    """A minimal pure-Python wheel: one module (named `module_prefix` + the project's name) and the dist-info pip
+    needs."""
+    module = module_prefix + name.replace("-", "_")
+    dist = f"{name.replace('-', '_')}-{version}.dist-info"
     files = {
         f"{module}/__init__.py": f'__version__ = "{version}"\n',
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: bench wheel\n",
@@ -189,7 +195,7 @@ def wheel_bytes(name, version):
         for path, text in files.items():
             info = zipfile.ZipInfo(path, date_time=(2024, 1, 1, 0, 0, 0))
             archive.writestr(info, text)
-    return buffer.getvalue(), f"{module}-{version}-py3-none-any.whl"
+    return buffer.getvalue(), f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
 
 
 def main():
@@ -214,6 +220,19 @@ def main():
         with open(os.path.join(wheels, filename), "wb") as handle:
             handle.write(data)
     write(os.path.join(out_dir, "gate", "requirements-50.txt"), "".join(f"{n}\n" for n in names))
+
+    # The installed environment of issue #5: 300 pins in the order of requirements-300.txt, as wheels pip can install,
+    # leaving out the projects the venv needs for real (a tiny `pip` wheel would replace the venv's pip, which
+    # pip-audit runs to list the environment). Each wheel's module is prefixed so that it shadows no real module.
+    env_pins = [(n, v) for n, v in pins if n not in ("pip", "setuptools", "wheel")][:300]
+    env_wheels = os.path.join(out_dir, "env-300", "wheels")
+    shutil.rmtree(env_wheels, ignore_errors=True)
+    os.makedirs(env_wheels)
+    for name, version in env_pins:
+        data, filename = wheel_bytes(name, version, module_prefix="bench_")
+        with open(os.path.join(env_wheels, filename), "wb") as handle:
+            handle.write(data)
+    write(os.path.join(out_dir, "env-300", "requirements.txt"), requirements(env_pins))
     print(f"inputs in {out_dir}: {len(pins)} candidate pins, first {pins[:3]}")
 
 

@@ -1,6 +1,7 @@
 """Runs the Python `alterks` 0.4.0 (PyPI) with its OSV and PyPI base URLs pointed at the loopback doubles.
 
     ALTERKS_BENCH_URL=http://127.0.0.1:PORT python py-alterks-launcher.py scan -r FILE
+    ALTERKS_BENCH_URL=… ALTERKS_BENCH_SITE=/path/to/site-packages python py-alterks-launcher.py scan
 
 The package keeps its endpoints in module constants (alterks/sources/osv.py: OSV_API_BASE and the two URLs derived
 from it at import time; alterks/sources/pypi.py: PYPI_JSON_URL; alterks/heuristics.py: the top-packages URL used only
@@ -24,6 +25,26 @@ osv.OSV_QUERY_URL = f"{base}/v1/query"
 osv.OSV_BATCH_URL = f"{base}/v1/querybatch"
 pypi.PYPI_JSON_URL = base + "/pypi/{package}/json"
 heuristics.TOP_PYPI_PACKAGES_URL = f"{base}/top-pypi-packages.json"
+
+import alterks.scanner as scanner  # noqa: E402
+
+# `alterks scan` without -r lists the distributions of the interpreter it runs in. ALTERKS_BENCH_SITE makes it list
+# those of another environment's site-packages instead (the same code, over `distributions(path=[site])`), so that
+# it scans the bench's 300-package environment rather than its own venv.
+site = os.environ.get("ALTERKS_BENCH_SITE")
+if site:
+    import importlib.metadata
+
+    def installed_in_site():
+        packages = []
+        for dist in importlib.metadata.distributions(path=[site]):
+            name = dist.metadata.get("Name")
+            version = dist.metadata.get("Version")
+            if name and version:
+                packages.append((name, version))
+        return sorted(set(packages))
+
+    scanner._get_installed_packages = installed_in_site
 
 from alterks.cli import main  # noqa: E402
 

@@ -2,7 +2,8 @@
 # Benchmarks: AlterKS against pip-audit, uv audit and the Python alterks, all pointed at the same loopback doubles.
 #
 #     bench/run.sh              # everything (about 15 minutes on 2 cores); table on stdout and in .bench/results.md
-#     bench/run.sh --only scan  # parts: startup, scan, offline, typosquat, gate, peers (pip-audit and Python alterks)
+#     bench/run.sh --only scan  # parts: startup, scan, env, offline, typosquat, gate, peers (pip-audit and
+#                             Python alterks); scan and peers together run all four tools back to back per case
 #
 # Other flags go to bench/bench.py (--sizes 16,300 --latencies 0 --runs-scale 0.5 --budget SECONDS).
 # Needs python3 (with venv), PyPI for installing the peers into .bench/venv, and apt-get for hyperfine if missing.
