@@ -42,7 +42,9 @@ import Testing
             testbed.remove()
         }
 
-        func context(err: BufferStream, minReleaseAge: String = "0") throws -> CLIContext {
+        func context(err: BufferStream, out: BufferStream = BufferStream(), minReleaseAge: String = "0") throws
+            -> CLIContext
+        {
             let config = """
                 [tool.alterks]
                 source = "osv"
@@ -54,7 +56,7 @@ import Testing
             try Data(config.utf8).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
             let environment = testbed.environment
             return CLIContext(
-                stdout: BufferStream(), stderr: err, environment: environment, currentDirectory: testbed.root.path,
+                stdout: out, stderr: err, environment: environment, currentDirectory: testbed.root.path,
                 makeServices: { diagnostics in
                     Services(
                         http: CurlHTTPClient(environment: [:]), clock: SystemClock(),
