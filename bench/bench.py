@@ -605,7 +605,8 @@ def render(results, meta):
             ref = reference.get((row["case"], ref_tool))
             if ref and ref is not row and ref["median"] > 0:
                 if row["tool"] == "real pip":
-                    ratio = f"shim costs +{fmt_seconds(ref['median'] - row['median'])}"
+                    difference = ref["median"] - row["median"]
+                    ratio = f"shim costs {'+' if difference >= 0 else '−'}{fmt_seconds(abs(difference))}"
                 else:
                     ratio = f"{row['median'] / ref['median']:.1f}× {ref_tool}'s time"
             note = row.get("note")
