@@ -72,9 +72,9 @@ struct ScanRunner {
         let offline = (source ?? setup.configuration.source) == .offline
         let risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
         let engine = setup.builder.scanEngine(mode: mode, source: source, risk: risk)
-        if setup.console.showProgress {
-            setup.console.err("alterks: checking \(inventory.dependencies.count) packages…")
-        }
+        let count = inventory.dependencies.count
+        setup.console.progress(ProgressStep(stage: "packages resolved", done: count, total: count))
+        defer { setup.console.endProgress() }
         return await engine.scan(inventory.dependencies, targets: targets, skipped: inventory.skipped)
     }
 

@@ -7,6 +7,14 @@ package protocol RiskAssessor: Sendable {
     func assess(_ dependencies: [Dependency], mode: PolicyMode) async -> [String: RiskAssessment]
     /// Where the metadata came from, for the report's sources.
     var sourceInfo: SourceInfo? { get }
+    /// What the assessment of `dependency` depends on beyond its name and version (the artifact's sha256, the
+    /// installed files' fingerprint), folded into the verdict cache's key so that other bytes under the same
+    /// version are judged afresh. Nil when the assessment depends on name and version alone.
+    func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String?
+}
+
+extension RiskAssessor {
+    package func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String? { nil }
 }
 
 /// The key a risk assessment is filed under.
@@ -77,7 +85,8 @@ package struct ScanEngine: Sendable {
         var keys: [Int: VerdictCache.Key] = [:]
         for (index, dependency) in checkable.enumerated() {
             let query = Self.query(dependency)
-            guard case .success = lookup.results[query], let data = lookup.fingerprints[query] else { continue }
+            guard case .success = lookup.results[query], var data = lookup.fingerprints[query] else { continue }
+            if let content = risk?.contentFingerprint(of: dependency, mode: mode) { data += "|content:" + content }
             let key = VerdictCache.Key(
                 name: query.name, version: query.version, mode: mode, policy: policyFingerprint, data: data)
             keys[index] = key

@@ -27,25 +27,42 @@ package struct ArtifactCodeAssessor: RiskAssessor {
 
     package var sourceInfo: SourceInfo? { inner?.sourceInfo }
 
-    /// The artifact URL and expected sha256 of a dependency from pip's report, when it has an archive.
-    static func artifact(of dependency: Dependency) -> (url: String, sha256: String)? {
-        guard let url = dependency.url else { return nil }
+    /// The artifact's sha256 from pip's report: a cached verdict holds for those bytes only.
+    package func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String? {
+        let inner = inner?.contentFingerprint(of: dependency, mode: mode)
+        guard modes.contains(mode) else { return inner }
+        let own = Self.archiveURL(of: dependency).map { _ in "sha256:" + (Self.sha256(of: dependency) ?? "none") }
+        let parts = [inner, own].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "|")
+    }
+
+    /// The artifact URL of a dependency from pip's report (`download_info.url` of an index file or a direct
+    /// archive), when it names an archive of a scheme the store fetches.
+    static func archiveURL(of dependency: Dependency) -> String? {
+        guard let url = dependency.artifactURL ?? dependency.url else { return nil }
         let lower = url.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("file://") else {
-            return nil
-        }
-        let hash = dependency.hashes.first { $0.lowercased().hasPrefix("sha256:") }.map { String($0.dropFirst(7)) }
-        guard let hash, let name = try? ArtifactStore.fileName(of: url) else { return nil }
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("file://"),
+            let name = try? ArtifactStore.fileName(of: url)
+        else { return nil }
         let archive = [".whl", ".tar.gz", ".tgz", ".zip", ".tar"].contains { name.lowercased().hasSuffix($0) }
-        return archive ? (url, hash) : nil
+        return archive ? url : nil
+    }
+
+    /// The sha256 (hex) pip's report gives for the dependency's artifact.
+    static func sha256(of dependency: Dependency) -> String? {
+        dependency.hashes.first { $0.lowercased().hasPrefix("sha256:") }.map { String($0.dropFirst(7)).lowercased() }
     }
 
     /// The code factor of one dependency, and the failure when it could not be computed.
     package func codeFactor(for dependency: Dependency) async -> (RiskFactor, SourceFailure?) {
-        guard let (url, sha256) = Self.artifact(of: dependency) else {
-            return (
-                CodeFactor.unavailable("no archive with a sha256 in pip's report (directory, VCS or unhashed)"), nil
-            )
+        guard let url = Self.archiveURL(of: dependency) else {
+            return (CodeFactor.unavailable("no archive in pip's report (a directory or VCS reference)"), nil)
+        }
+        // What is inspected must be what pip installs: without the report's hash there is nothing to check the
+        // download against, so the artifact is not judged at all (a failure, never a clean factor).
+        guard let sha256 = Self.sha256(of: dependency) else {
+            let message = "\(url): pip's report gives no sha256 for the artifact; it cannot be verified"
+            return (CodeFactor.unavailable(message), SourceFailure(source: "artifact", message: message))
         }
         do {
             let (_, inspection) = try await store.inspect(url: url, sha256: sha256, inspector: inspector)

@@ -81,6 +81,18 @@ package struct ArtifactStore: Sendable {
         return name
     }
 
+    /// The local path of a `file://` URL (a `--find-links` folder or a local mirror): absolute, on this host
+    /// (`file:///…` or `file://localhost/…`), percent-decoded; anything else is refused rather than guessed at.
+    static func localPath(of url: String) throws -> String {
+        var rest = String(url.dropFirst("file://".count))
+        if let cut = rest.firstIndex(where: { $0 == "#" || $0 == "?" }) { rest = String(rest[..<cut]) }
+        if rest.lowercased().hasPrefix("localhost/") { rest.removeFirst("localhost".count) }
+        guard rest.hasPrefix("/"), let path = rest.removingPercentEncoding, !path.utf8.contains(0) else {
+            throw ArtifactStoreError.unsupportedURL(url)
+        }
+        return path
+    }
+
     /// A `#sha256=…` fragment (as package indexes write them), when the URL has one.
     package static func fragmentHash(_ url: String) -> String? {
         guard let range = url.range(of: "#sha256=") else { return nil }
@@ -113,9 +125,7 @@ package struct ArtifactStore: Sendable {
         let name = try Self.fileName(of: url)
         let data: Data
         if url.lowercased().hasPrefix("file://") {
-            var path = String(url.dropFirst(7))
-            if let cut = path.firstIndex(where: { $0 == "#" || $0 == "?" }) { path = String(path[..<cut]) }
-            path = path.removingPercentEncoding ?? path
+            let path = try Self.localPath(of: url)
             do {
                 data = try FileIO.read(path, limit: maxBytes)
             } catch {

@@ -265,6 +265,7 @@ private struct Reader {
             url: isDirect ? url : nil, editable: editable,
             hashes: sha256.map { ["sha256:\($0)"] } ?? [], direct: requested)
         dependency.location = nil
+        if kind == .index || kind == .directArchive { dependency.artifactURL = url }
         return PipReportItem(
             dependency: dependency, requiresDist: requiresDist, requiresPython: requiresPython, artifactURL: url,
             kind: kind, sha256: sha256, vcsCommit: commit, vcs: vcs, isYanked: isYanked)

@@ -40,6 +40,9 @@ public struct Dependency: Sendable, Hashable, Codable {
     /// Whether this package was asked for directly (true) or came in as a transitive dependency (false);
     /// `nil` when the source does not say.
     public var direct: Bool?
+    /// The archive an installer would fetch for it (pip's report `download_info.url` of an index or direct archive:
+    /// `https://…`, `file://…`), when the source says. Unlike `url`, this is set for index files too.
+    public var artifactURL: String?
 
     public init(
         name: String, version: String? = nil, specifier: String = "", extras: [String] = [],

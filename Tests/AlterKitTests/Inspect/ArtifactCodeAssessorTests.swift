@@ -131,4 +131,34 @@ import Testing
             now: Date(timeIntervalSince1970: 1_800_000_000))
         #expect(decision.verdict.action == .block)
     }
+
+    /// The gate's dependencies come from pip's report, where an index file has no `url` (it is not a direct
+    /// reference) but an `artifactURL`; without a sha256 the artifact cannot be tied to what pip installs.
+    @Test func indexArtifactsAreInspectedAndUnhashedOnesAreAFailure() async throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = ArtifactReaderTests.maliciousWheel()
+        let path = dir.path + "/" + bad.wheelFileName
+        let data = bad.wheelData()
+        try data.write(to: URL(fileURLWithPath: path))
+        let assessor = ArtifactCodeAssessor(
+            inner: Fixed(),
+            store: ArtifactStore(directory: dir.path + "/cache", http: CurlHTTPClient(environment: [:])),
+            scorer: RiskScorer())
+        var indexed = Dependency(
+            name: "requests", version: "2.99.0", hashes: ["sha256:" + hexString(SHA256.hash(data))])
+        indexed.artifactURL = "file://" + path
+        let (factor, failure) = await assessor.codeFactor(for: indexed)
+        #expect(failure == nil)
+        #expect(factor.score == 1.0)
+        #expect(assessor.contentFingerprint(of: indexed, mode: .install) == "sha256:" + hexString(SHA256.hash(data)))
+        #expect(assessor.contentFingerprint(of: indexed, mode: .scan) == nil)
+
+        var unhashed = indexed
+        unhashed.hashes = []
+        let (unknown, refused) = await assessor.codeFactor(for: unhashed)
+        #expect(unknown.score == nil)
+        #expect(refused?.source == "artifact")
+        #expect(refused?.message.contains("no sha256") == true)
+    }
 }

@@ -106,6 +106,12 @@ import Testing
         let store = ArtifactStore(directory: dir.path + "/cache", http: CurlHTTPClient(environment: [:]))
         let fetched = try await store.fetch(url: "file://" + path, sha256: hexString(SHA256.hash(data)))
         #expect(fetched.fileName == wheel.wheelFileName)
+        // file://localhost/… is the same file; a file URL naming another host or a relative path is refused.
+        #expect(try ArtifactStore.localPath(of: "file://localhost" + path) == path)
+        #expect(try ArtifactStore.localPath(of: "file:///a%20b/c.whl#sha256=00") == "/a b/c.whl")
+        for refused in ["file://mirror.example/a.whl", "file://a.whl", "file://localhostx/a.whl"] {
+            #expect(throws: ArtifactStoreError.unsupportedURL(refused)) { try ArtifactStore.localPath(of: refused) }
+        }
         await #expect(throws: ArtifactStoreError.unsupportedURL("ftp://x.invalid/a.whl")) {
             try await store.fetch(url: "ftp://x.invalid/a.whl", sha256: nil)
         }

@@ -16,6 +16,9 @@ import Testing
         #expect(alpha.dependency.version == "1.0")
         #expect(alpha.dependency.direct == true)
         #expect(alpha.dependency.url == nil)
+        // The code factor fetches what pip would: the index file's URL is kept apart from `url`.
+        #expect(alpha.dependency.artifactURL == alpha.artifactURL)
+        #expect(alpha.dependency.artifactURL?.hasSuffix("alpha-1.0-py3-none-any.whl") == true)
         #expect(alpha.kind == .index)
         #expect(alpha.sha256 == "3b6db28c66c495b9204ccf87acec3df6d06b9fdbf152179873759d2f3991cced")
         #expect(alpha.dependency.hashes == ["sha256:3b6db28c66c495b9204ccf87acec3df6d06b9fdbf152179873759d2f3991cced"])
@@ -35,6 +38,7 @@ import Testing
         #expect(vcs.vcsCommit == "4f42225e91a0be634625c09e84dd29ea82b85e27")
         #expect(vcs.dependency.url == "https://github.com/pypa/packaging")
         #expect(vcs.sha256 == nil)
+        #expect(vcs.dependency.artifactURL == nil)
 
         let project = report.items[1]
         #expect(project.kind == .directory)
@@ -49,6 +53,7 @@ import Testing
         #expect(tool.sha256 == "ab5f7f4e4d1e7a2a7c6e63f1c6c5c1e9f9d3a1b2c3d4e5f60718293a4b5c6d7e")
         #expect(!tool.isWheel)
         #expect(tool.artifactFileName == "Tool-2.0.tar.gz")
+        #expect(tool.dependency.artifactURL == tool.artifactURL)
 
         #expect(report.items[3].isYanked)
         #expect(report.items[3].requiresPython == ">=3.6.8")
