@@ -60,10 +60,12 @@ public actor PythonEnvironments {
                 let data = fileManager.contents(atPath: file.path), let text = String(data: data, encoding: .utf8),
                 text.contains(base.path)
             else { continue }
-            try Data(text.replacingOccurrences(of: base.path, with: destination.path).utf8).write(
-                to: file, options: .atomic)
-            try fileManager.setAttributes(
-                [.posixPermissions: attributes[.posixPermissions] ?? 0o755], ofItemAtPath: file.path)
+            // FileIO's temporary file is O_CLOEXEC: a child spawned by a parallel test cannot keep this script open
+            // for writing, which would make running it fail with "Text file busy".
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint32Value ?? 0o755
+            try FileIO.writeAtomically(
+                Data(text.replacingOccurrences(of: base.path, with: destination.path).utf8), to: file.path,
+                permissions: mode_t(mode))
         }
         return destination
     }

@@ -88,6 +88,9 @@ package enum FileIO {
         if fd < 0 {
             throw FileIOError.cannotWrite(path: path, reason: systemErrorMessage(errno))
         }
+        // Close-on-exec at once (mkostemp is not exposed to Swift): a process spawned by another thread meanwhile
+        // must not keep the half-written file open (an executable still open for writing cannot run: ETXTBSY).
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let tempPath = String(
             decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var committed = false
