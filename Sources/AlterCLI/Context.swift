@@ -44,11 +44,16 @@ package struct FileDescriptorStream: OutputStream {
     }
 }
 
-/// Collects output in memory (tests).
+/// Collects output in memory (tests). `terminal: true` makes it answer like a terminal of `columns` columns.
 package final class BufferStream: OutputStream, @unchecked Sendable {
     private let lock = NSLock()
     private var buffer = ""
-    package init() {}
+    private let terminal: Bool
+    private let columns: Int?
+    package init(terminal: Bool = false, columns: Int? = nil) {
+        self.terminal = terminal
+        self.columns = columns
+    }
     package func write(_ text: String) {
         lock.lock()
         buffer += text
@@ -59,7 +64,37 @@ package final class BufferStream: OutputStream, @unchecked Sendable {
         defer { lock.unlock() }
         return buffer
     }
-    package var isTerminal: Bool { false }
+    package var isTerminal: Bool { terminal }
+    package var terminalColumns: Int? { terminal ? columns : nil }
+}
+
+/// The live progress line on a terminal's stderr: redrawn in place (`\r`, erase line), and erased before anything
+/// else is written so that messages and results never mix with it. Shared by every copy of a context.
+package final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shown = ""
+
+    package init() {}
+
+    /// Draws `text` (cut to the terminal's width) in place of the current line, unless it is already shown.
+    package func show(_ text: String, on stream: any OutputStream) {
+        let width = max(10, (stream.terminalColumns ?? 80) - 1)
+        let line = text.count > width ? String(text.prefix(width - 1)) + "…" : text
+        lock.lock()
+        defer { lock.unlock() }
+        guard line != shown else { return }
+        stream.write("\r\u{1B}[K" + line)
+        shown = line
+    }
+
+    /// Erases the line if one is shown.
+    package func clear(on stream: any OutputStream) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !shown.isEmpty else { return }
+        stream.write("\r\u{1B}[K")
+        shown = ""
+    }
 }
 
 /// Everything a command needs from the outside world. The live context reads the real process; tests
@@ -77,6 +112,8 @@ package struct CLIContext: Sendable {
     package var makeGateDecider: @Sendable (_ services: Services, _ options: GlobalOptions) throws -> GateDecider
     /// Runs the gate's final `pip install` attached to the terminal. Tests send its output to a file.
     package var attachedLauncher: any AttachedProcessLauncher
+    /// The progress line on stderr (terminals only).
+    package let progressLine = ProgressLine()
 
     package init(
         stdout: any OutputStream, stderr: any OutputStream, environment: [String: String],

@@ -72,9 +72,18 @@ struct GateRunner {
         let services = self.services
         let global = self.global
         let makeDecider = context.makeGateDecider
+        let console = self.console
         let outcome = try await gate.run(pip: pip, pipArguments: pipArguments) {
-            try makeDecider(services, global)
+            var decider = try makeDecider(services, global)
+            let decide = decider.decide
+            // The progress line is erased once the engine has answered, before pip writes to the terminal.
+            decider.decide = { dependencies in
+                defer { console.endProgress() }
+                return try await decide(dependencies)
+            }
+            return decider
         }
+        console.endProgress()
         write(outcome)
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }

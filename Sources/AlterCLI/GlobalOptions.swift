@@ -44,10 +44,27 @@ package struct Console: DiagnosticSink {
     /// Progress only on a terminal and never with --quiet.
     package var showProgress: Bool { !options.quiet && context.stderr.isTerminal }
 
-    package func out(_ line: String) { context.stdout.write(line + "\n") }
-    package func err(_ line: String) { context.stderr.write(line + "\n") }
+    package func out(_ line: String) {
+        endProgress()
+        context.stdout.write(line + "\n")
+    }
+    package func err(_ line: String) {
+        endProgress()
+        context.stderr.write(line + "\n")
+    }
+
+    /// Shows one progress step on the live line (a terminal only, never with --quiet; never a log line).
+    package func progress(_ step: ProgressStep) {
+        guard showProgress else { return }
+        let count = step.done == step.total ? "\(step.total)" : "\(step.done)/\(step.total)"
+        context.progressLine.show("alterks: \(step.stage) \(count)", on: context.stderr)
+    }
+
+    /// Erases the progress line, if one is shown.
+    package func endProgress() { context.progressLine.clear(on: context.stderr) }
 
     package func emit(_ diagnostic: Diagnostic) {
+        if let step = diagnostic.progress { return progress(step) }
         switch diagnostic.level {
         case .debug: if options.verbose { err("alterks: \(diagnostic.message)") }
         case .info: if !options.quiet { err("alterks: \(diagnostic.message)") }

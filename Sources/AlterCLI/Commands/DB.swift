@@ -16,7 +16,7 @@ struct DBCommand: AsyncParsableCommand {
         @Argument(help: "Path to the zip or folder.") var path: String
 
         func run() async throws {
-            let setup = try DBSetup(global: global)
+            let setup = try CommandSetup(global: global)
             let source = setup.absolute(path)
             let summary = try setup.openDatabase().importPath(source)
             setup.report(summary, from: source)
@@ -29,7 +29,7 @@ struct DBCommand: AsyncParsableCommand {
         @Option(help: "Download from this URL instead of the configured one (osv_database_url).") var url: String?
 
         func run() async throws {
-            let setup = try DBSetup(global: global)
+            let setup = try CommandSetup(global: global)
             let from = url ?? setup.configuration.osvDatabaseURL
             setup.console.info("downloading \(from)")
             let summary = try await OfflineDatabaseUpdater(http: setup.services.http)
@@ -43,7 +43,7 @@ struct DBCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let setup = try DBSetup(global: global)
+            let setup = try CommandSetup(global: global)
             let database = try setup.openDatabase()
             setup.console.out("Offline OSV database: \(database.path)")
             guard let status = try database.status() else {
@@ -53,8 +53,8 @@ struct DBCommand: AsyncParsableCommand {
                 return
             }
             setup.console.out("Records: \(status.recordCount) (\(status.packageCount) packages)")
-            setup.console.out("Newest modified: \(status.newestModified.map(DBSetup.day) ?? "unknown")")
-            setup.console.out("Imported: \(DBSetup.timestamp(status.importedAt)) from \(status.source)")
+            setup.console.out("Newest modified: \(status.newestModified.map(CommandSetup.day) ?? "unknown")")
+            setup.console.out("Imported: \(CommandSetup.timestamp(status.importedAt)) from \(status.source)")
             if status.malformedCount > 0 {
                 setup.console.out("Malformed records skipped at import: \(status.malformedCount)")
             }
@@ -62,30 +62,12 @@ struct DBCommand: AsyncParsableCommand {
     }
 }
 
-/// What the `db` subcommands share: configuration, paths, services and output.
-struct DBSetup {
-    let context: CLIContext
-    let console: Console
-    let configuration: Configuration
-    let paths: AlterKSPaths
-    let services: Services
-
-    init(global: GlobalOptions) throws {
-        context = CLIContext.current
-        console = Console(context: context, options: global)
-        configuration = try global.loadConfiguration(context: context, diagnostics: console)
-        paths = try AlterKSPaths(environment: context.environment)
-        services = context.makeServices(console)
-    }
-
+/// What the `db` subcommands add to the common setup.
+extension CommandSetup {
     func openDatabase() throws -> OfflineDatabase {
         try OfflineDatabase(
             path: VulnerabilitySourceSettings(configuration: configuration, paths: paths).offlineDatabasePath,
             clock: services.clock, diagnostics: console)
-    }
-
-    func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: context.currentDirectory).appendingPathComponent(path).path
     }
 
     func report(_ summary: ImportSummary, from source: String) {

@@ -74,9 +74,9 @@ struct ScanRunner {
         // An installed environment has code to read: each distribution's files, as its RECORD lists them.
         if heuristics && files.isEmpty { risk = setup.builder.codeAssessor(wrapping: risk, modes: [mode]) }
         let engine = setup.builder.scanEngine(mode: mode, source: source, risk: risk)
-        if setup.console.showProgress {
-            setup.console.err("alterks: checking \(inventory.dependencies.count) packages…")
-        }
+        let count = inventory.dependencies.count
+        setup.console.progress(ProgressStep(stage: "packages resolved", done: count, total: count))
+        defer { setup.console.endProgress() }
         return await engine.scan(inventory.dependencies, targets: targets, skipped: inventory.skipped)
     }
 

@@ -154,7 +154,13 @@ package struct OSVAPISource: VulnerabilitySource {
             let chunks = stride(from: 0, to: pending.count, by: max(1, configuration.batchSize)).map {
                 Array(pending[$0..<min($0 + max(1, configuration.batchSize), pending.count)])
             }
-            let answers = await boundedConcurrentMap(chunks, limit: configuration.batchConcurrency) { chunk in
+            let sizes = chunks.map(\.count)
+            let total = pending.count
+            let stage = round == 1 ? "packages queried" : "packages queried (page \(round))"
+            let answers = await boundedConcurrentMap(
+                chunks, limit: configuration.batchConcurrency,
+                completed: { diagnostics.progress(stage, done: sizes.prefix($0).reduce(0, +), total: total) }
+            ) { chunk in
                 await self.queryBatch(chunk)
             }
             var next: [(PackageQuery, String?)] = []
@@ -242,7 +248,12 @@ package struct OSVAPISource: VulnerabilitySource {
                 missing.append(key)
             }
         }
-        let fetched = await boundedConcurrentMap(missing, limit: configuration.detailConcurrency) { key in
+        let total = missing.count
+        if total > 0 { diagnostics.progress("advisory records fetched", done: 0, total: total) }
+        let fetched = await boundedConcurrentMap(
+            missing, limit: configuration.detailConcurrency,
+            completed: { diagnostics.progress("advisory records fetched", done: $0, total: total) }
+        ) { key in
             await self.fetchRecord(key)
         }
         var toStore: [RecordKey: Data] = [:]

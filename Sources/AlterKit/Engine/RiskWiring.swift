@@ -67,7 +67,7 @@ extension EngineBuilder {
             let engine = RiskEngine(
                 metadata: metadataSource(offline: offline), typosquat: try TyposquatIndex.bundled(),
                 weights: configuration.heuristicWeights, internalPackages: Set(configuration.internalPackages),
-                clock: services.clock, concurrency: configuration.maxConcurrency)
+                clock: services.clock, concurrency: configuration.maxConcurrency, diagnostics: services.diagnostics)
             return HeuristicRiskAssessor(engine: engine, location: configuration.pypiURL, offline: offline)
         } catch {
             services.diagnostics.warning("heuristic risk engine unavailable: \(error)")

@@ -50,9 +50,10 @@ package protocol PackageMetadataSource: Sendable {
 
 extension PackageMetadataSource {
     /// Many projects at once, at most `concurrency` requests in flight; one result per distinct normalised name.
-    package func projects(_ names: [String], concurrency: Int = 8) async -> [String: Result<
-        MetadataLookup, PyPIMetadataError
-    >] {
+    /// `completed(done, total)` is called after each project, on the calling task.
+    package func projects(
+        _ names: [String], concurrency: Int = 8, completed: ((Int, Int) -> Void)? = nil
+    ) async -> [String: Result<MetadataLookup, PyPIMetadataError>] {
         var unique: [String] = []
         var seen = Set<String>()
         for name in names where seen.insert(PackageName.normalize(name)).inserted { unique.append(name) }
@@ -78,6 +79,7 @@ extension PackageMetadataSource {
             while next < unique.count && next < max(1, concurrency) { launch() }
             while let (name, result) = await group.next() {
                 results[name] = result
+                completed?(results.count, unique.count)
                 if next < unique.count { launch() }
             }
         }

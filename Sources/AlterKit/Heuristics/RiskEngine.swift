@@ -15,6 +15,8 @@ package struct RiskEngine: Sendable {
     let concurrency: Int
     let maxProvenanceRequests: Int
     let factors: [any RiskFactorRule]
+    /// Where progress goes (projects looked up).
+    let diagnostics: any DiagnosticSink
 
     /// - Parameters:
     ///   - weights: config `heuristic_weights` (merged over `RiskScorer.defaultWeights`).
@@ -24,8 +26,10 @@ package struct RiskEngine: Sendable {
     package init(
         metadata: any PackageMetadataSource, typosquat: TyposquatIndex, weights: [String: Double] = [:],
         internalPackages: Set<String> = [], clock: any WallClock, concurrency: Int = 8,
-        maxProvenanceRequests: Int = 3, factors: [any RiskFactorRule] = RiskFactors.all
+        maxProvenanceRequests: Int = 3, factors: [any RiskFactorRule] = RiskFactors.all,
+        diagnostics: any DiagnosticSink = NullDiagnostics()
     ) {
+        self.diagnostics = diagnostics
         self.metadata = metadata
         self.typosquat = typosquat
         self.scorer = RiskScorer(weights: weights)
@@ -47,7 +51,10 @@ package struct RiskEngine: Sendable {
         for dependency in packages {
             unique[Self.key(for: dependency)] = unique[Self.key(for: dependency)] ?? dependency
         }
-        let lookups = await metadata.projects(unique.values.map(\.normalizedName), concurrency: concurrency)
+        let diagnostics = diagnostics
+        let lookups = await metadata.projects(
+            unique.values.map(\.normalizedName), concurrency: concurrency,
+            completed: { diagnostics.progress("package metadata", done: $0, total: $1) })
         let items = Array(unique)
         var out: [String: RiskAssessment] = [:]
         await withTaskGroup(of: (String, RiskAssessment).self) { group in

@@ -20,10 +20,26 @@ public struct Diagnostic: Sendable, Hashable {
 
     public var level: Level
     public var message: String
+    /// Set when this is a step of a long operation: shown as a live line on a terminal, never as a log line.
+    public var progress: ProgressStep?
 
-    public init(_ level: Level, _ message: String) {
+    public init(_ level: Level, _ message: String, progress: ProgressStep? = nil) {
         self.level = level
         self.message = message
+        self.progress = progress
+    }
+}
+
+/// How far one stage of a long operation has got (`done` of `total` items).
+public struct ProgressStep: Sendable, Hashable {
+    public var stage: String
+    public var done: Int
+    public var total: Int
+
+    public init(stage: String, done: Int, total: Int) {
+        self.stage = stage
+        self.done = done
+        self.total = total
     }
 }
 
@@ -36,6 +52,12 @@ extension DiagnosticSink {
     public func warning(_ message: String) { emit(Diagnostic(.warning, message)) }
     public func info(_ message: String) { emit(Diagnostic(.info, message)) }
     public func debug(_ message: String) { emit(Diagnostic(.debug, message)) }
+    /// A progress step (`stage`: what is counted, e.g. "advisory records").
+    public func progress(_ stage: String, done: Int, total: Int) {
+        emit(
+            Diagnostic(
+                .debug, "\(stage): \(done)/\(total)", progress: ProgressStep(stage: stage, done: done, total: total)))
+    }
 }
 
 /// Collects diagnostics in memory (tests, and reports that list their warnings).
