@@ -18,9 +18,12 @@ package enum JSONLinesFile {
         var record = line
         record.append(0x0A)
         if try endsWith(record, path: path) { return }
+        // A full disk can take part of the line: cut it off again, or every later line would follow a fragment.
+        let sizeBefore = lseek(fd, 0, SEEK_END)
         let written = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == record.count else {
             let message = written < 0 ? systemErrorMessage(errno) : "short write (\(written) of \(record.count) bytes)"
+            if sizeBefore >= 0 { _ = ftruncate(fd, sizeBefore) }
             throw MonitorError.output(path: path, message: message)
         }
         guard fsync(fd) == 0 else { throw MonitorError.output(path: path, message: systemErrorMessage(errno)) }

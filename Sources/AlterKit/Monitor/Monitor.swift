@@ -49,6 +49,8 @@ package struct Monitor: Sendable {
     package func runCycle() async throws -> Outcome {
         var outcome = try await scanAndCommit()
         outcome.undelivered = await deliverPending()
+        // A report nobody received (full disk, webhook down) is kept for the next cycle, but this one is not clean.
+        if outcome.undelivered > 0 && outcome.exitStatus == .clean { outcome.exitStatus = .sourceFailure }
         return outcome
     }
 

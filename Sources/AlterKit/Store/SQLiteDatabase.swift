@@ -255,11 +255,23 @@ package final class SQLiteDatabase: @unchecked Sendable {
 
     func error(_ rc: Int32, sql: String? = nil) -> StoreError {
         var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+        // "unable to open database file" is all SQLite says when it cannot create the -wal/-shm next to a file on a
+        // read-only mount; say why.
+        if rc & 0xff == SQLITE_CANTOPEN && Self.isOnReadOnlyFileSystem(path) {
+            message += ": the file system is read-only"
+        }
         if let sql {
             let short = sql.count > 80 ? String(sql.prefix(77)) + "..." : sql
             message += " (in: \(short))"
         }
         return StoreError.sqlite(path: path, code: rc, message: message)
+    }
+
+    static func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        var info = statvfs()
+        guard statvfs(directory.isEmpty ? "." : directory, &info) == 0 else { return false }
+        return info.f_flag & UInt(ST_RDONLY) != 0
     }
 
     // MARK: - Running SQL

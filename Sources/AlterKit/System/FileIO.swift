@@ -71,7 +71,15 @@ package enum FileIO {
     /// Writes `data` to `path` atomically: a temporary file in the same directory (mode `permissions`,
     /// default 0600), fsync, rename over the target, fsync of the directory. Readers see the old file or the
     /// new one, never a mix. The parent directory must exist (see `ensurePrivateDirectory`).
+    ///
+    /// A target that exists and is not a regular file (`/dev/stdout`, `/dev/null`, a FIFO) is written in place:
+    /// renaming over it would replace the device or pipe with a file (as root, even `/dev/null`).
     package static func writeAtomically(_ data: Data, to path: String, permissions: mode_t = 0o600) throws {
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG, (existing.st_mode & S_IFMT) != S_IFDIR {
+            try writeInPlace(data, to: path)
+            return
+        }
         let directory = (path as NSString).deletingLastPathComponent
         let dir = directory.isEmpty ? "." : directory
         let base = (path as NSString).lastPathComponent
@@ -105,6 +113,16 @@ package enum FileIO {
             _ = fsync(dirFD)
             close(dirFD)
         }
+    }
+
+    /// Writes `data` to an existing device or pipe, no temporary file, no rename.
+    private static func writeInPlace(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        if fd < 0 {
+            throw FileIOError.cannotWrite(path: path, reason: systemErrorMessage(errno))
+        }
+        defer { close(fd) }
+        try writeAll(fd: fd, data: data, path: path)
     }
 
     /// Reads the whole file at `path`, refusing one larger than `limit` bytes (checked before and while

@@ -76,7 +76,7 @@ struct DatabaseFaultTests {
 
     /// Another process holds `BEGIN EXCLUSIVE` on the cache: the scan waits its busy timeout at most, answers
     /// right, and the other process's data is intact afterwards.
-    @Test(.timeLimit(.minutes(2)), arguments: cacheFiles)
+    @Test(.timeLimit(.minutes(10)), arguments: cacheFiles)
     func cacheLockedByAnotherProcess(_ name: String) async throws {
         let scenario = try Scenario()
         defer { scenario.finish() }
@@ -198,7 +198,7 @@ struct DatabaseFaultTests {
 
     /// An import that runs out of disk half-way leaves the database it had: a scan afterwards still finds what the
     /// first import brought.
-    @Test(.enabled(if: FileSystemFaults.canMount), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: FileSystemFaults.canMount), .timeLimit(.minutes(10)))
     func offlineImportOnFullDisk() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }

@@ -70,6 +70,23 @@ enum FileSystemFaults {
         while (try? handle.write(contentsOf: small)) != nil {}
     }
 
+    /// Fills the file system holding `folder`, then gives back `bytes` (rounded by the file system to its pages):
+    /// room for a little, not for everything.
+    static func fill(_ folder: String, leaving bytes: Int) {
+        fill(folder)
+        let path = folder + "/zz-filler"
+        guard bytes > 0, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            let handle = FileHandle(forWritingAtPath: path)
+        else { return }
+        try? handle.truncate(atOffset: UInt64(max(0, size - bytes)))
+        try? handle.close()
+    }
+
+    /// Gives the space of `fill` back.
+    static func unfill(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder + "/zz-filler")
+    }
+
     /// Total rows over every table of an SQLite file, read by python3's sqlite3 (an independent reader); nil when
     /// the file cannot be read as a database.
     static func rowCount(_ path: String) -> Int? {

@@ -112,7 +112,9 @@ struct NetworkFaultTests {
         }
         defer { server.stop() }
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
-        let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#, totalTimeout: 20)
+        // A budget far beyond the two 1 s waits: under a loaded machine the attempts themselves must not eat it.
+        let config = try sandbox.config(
+            baseURL: server.baseURL, extra: #"source = "osv""#, timeout: 60, totalTimeout: 300)
 
         let result = await sandbox.run([
             "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
