@@ -27,6 +27,18 @@ struct GateRunner {
         return nil
     }
 
+    /// `--allow-source-builds`, or `ALTERKS_ALLOW_SOURCE_BUILDS=1` (also `true`/`yes`): pip may build source
+    /// distributions during the dry run (their code runs before the gate decides).
+    func allowSourceBuilds(flag: Bool) -> String? {
+        if flag { return "--allow-source-builds" }
+        if let value = context.environment["ALTERKS_ALLOW_SOURCE_BUILDS"],
+            ["1", "true", "yes"].contains(value.lowercased())
+        {
+            return "ALTERKS_ALLOW_SOURCE_BUILDS=\(value)"
+        }
+        return nil
+    }
+
     var paths: AlterKSPaths? { try? AlterKSPaths(environment: context.environment) }
 
     /// The quarantine (its folder and manifest created when missing).
@@ -46,7 +58,7 @@ struct GateRunner {
         }
     }
 
-    func makeGate(bypass: BypassRequest?, gateOnly: Bool) -> InstallGate {
+    func makeGate(bypass: BypassRequest?, gateOnly: Bool, allowSourceBuilds: String? = nil) -> InstallGate {
         // Opened only when something is to be quarantined: most installs never touch it.
         let dataDir = paths?.dataDir
         let services = self.services
@@ -60,15 +72,18 @@ struct GateRunner {
             bypassLog: bypass == nil ? nil : openStateLog(),
             options: GateOptions(
                 temporaryDirectory: temporary, workingDirectory: context.currentDirectory, bypass: bypass,
-                gateOnly: gateOnly))
+                gateOnly: gateOnly, allowSourceBuilds: allowSourceBuilds))
     }
 
     /// Runs the gate and ends the command with its exit code.
-    func run(pip: PipCommand, pipArguments: [String], bypass: BypassRequest?, gateOnly: Bool) async throws {
+    func run(
+        pip: PipCommand, pipArguments: [String], bypass: BypassRequest?, gateOnly: Bool,
+        allowSourceBuilds: String? = nil
+    ) async throws {
         if LiveShimSystem().isShimBinary(pip.executable) {
             throw ValidationError("\(pip.executable) is the alterks pip shim, not the real pip")
         }
-        let gate = makeGate(bypass: bypass, gateOnly: gateOnly)
+        let gate = makeGate(bypass: bypass, gateOnly: gateOnly, allowSourceBuilds: allowSourceBuilds)
         let services = self.services
         let global = self.global
         let makeDecider = context.makeGateDecider

@@ -61,6 +61,75 @@ public struct WheelBuilder: Sendable {
         return url
     }
 
+    /// Writes `NAME-VERSION.tar.gz` whose build backend (in the tree, `pyproject.toml` with `backend-path`, so no
+    /// build dependency is needed offline) appends a line to `marker` as soon as pip runs it — preparing metadata
+    /// or building — and otherwise builds a plain wheel. The proof that an sdist's code ran.
+    @discardableResult
+    public func buildingSdist(name: String, version: String, marker: URL, requires: [String] = []) throws -> URL {
+        let root = "\(name)-\(version)"
+        let module = name.replacingOccurrences(of: "-", with: "_").lowercased()
+        let metadata =
+            (["Metadata-Version: 2.1", "Name: \(name)", "Version: \(version)"] + requires.map { "Requires-Dist: \($0)" })
+            .joined(separator: "\n") + "\n"
+        let pyproject = """
+            [build-system]
+            requires = []
+            build-backend = "alterks_test_backend"
+            backend-path = ["."]
+            """
+        let backend = """
+            import base64, hashlib, os, zipfile
+            with open(\(Self.pythonString(marker.path)), "a") as marker:
+                marker.write("build code of \(name) \(version) ran\\n")
+            METADATA = \(Self.pythonString(metadata))
+            DIST_INFO = "\(module)-\(version).dist-info"
+
+            def get_requires_for_build_wheel(config_settings=None):
+                return []
+
+            def prepare_metadata_for_build_wheel(directory, config_settings=None):
+                os.makedirs(os.path.join(directory, DIST_INFO))
+                with open(os.path.join(directory, DIST_INFO, "METADATA"), "w") as f:
+                    f.write(METADATA)
+                return DIST_INFO
+
+            def build_wheel(directory, config_settings=None, metadata_directory=None):
+                name = "\(module)-\(version)-py3-none-any.whl"
+                files = {
+                    "\(module)/__init__.py": "",
+                    DIST_INFO + "/METADATA": METADATA,
+                    DIST_INFO + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+                }
+                record = []
+                with zipfile.ZipFile(os.path.join(directory, name), "w") as z:
+                    for path, text in files.items():
+                        z.writestr(path, text)
+                        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+                        record.append(f"{path},sha256={digest.decode()},{len(text)}")
+                    record.append(DIST_INFO + "/RECORD,,")
+                    z.writestr(DIST_INFO + "/RECORD", "\\n".join(record) + "\\n")
+                return name
+
+            """
+        let files: [(String, Data)] = [
+            ("\(root)/PKG-INFO", Data(metadata.utf8)),
+            ("\(root)/pyproject.toml", Data((pyproject + "\n").utf8)),
+            ("\(root)/alterks_test_backend.py", Data(backend.utf8)),
+        ]
+        let url = directory.appendingPathComponent("\(root).tar.gz")
+        var tar = TarBuilder()
+        for (path, data) in files { tar.addFile(path, data) }
+        try tar.build(gzip: true).write(to: url)
+        return url
+    }
+
+    /// A Python string literal holding `text`.
+    static func pythonString(_ text: String) -> String {
+        "\""
+            + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+
     /// The file's sha256, lowercase hex.
     public static func sha256(of url: URL) throws -> String {
         hexString(try SHA256.hash(fileAt: url.path))

@@ -33,6 +33,7 @@ struct GateCommand: AsyncParsableCommand {
         let runner = GateRunner(global: global)
         let command: PipCommand = pip.map(PipCommand.executable) ?? .python(pipPython ?? "")
         try await runner.run(
-            pip: command, pipArguments: pipArguments, bypass: runner.bypassRequest(flag: false), gateOnly: false)
+            pip: command, pipArguments: pipArguments, bypass: runner.bypassRequest(flag: false), gateOnly: false,
+            allowSourceBuilds: runner.allowSourceBuilds(flag: false))
     }
 }

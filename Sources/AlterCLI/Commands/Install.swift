@@ -9,7 +9,10 @@ struct InstallCommand: AsyncParsableCommand {
         discussion: """
             alterks install PKG… [-r FILE] [pip install options]: pip resolves (a dry run), every distribution of \
             the resolution is checked, then pip installs exactly what was checked — or nothing. --dry-run only \
-            checks. ALTERKS_BYPASS=1 or --bypass skips the gate for one command (said loudly, and logged).
+            checks. ALTERKS_BYPASS=1 or --bypass skips the gate for one command (said loudly, and logged). pip \
+            resolves wheels only: a package that only offers a source distribution is refused, since building it \
+            runs its code before the gate decides; --allow-source-builds (or ALTERKS_ALLOW_SOURCE_BUILDS=1, or \
+            allow_source_builds = true in [tool.alterks]) lets pip build it.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -19,6 +22,11 @@ struct InstallCommand: AsyncParsableCommand {
 
     @Flag(help: "Skip the gate for this command: no check at all (logged).")
     var bypass = false
+
+    @Flag(
+        name: .customLong("allow-source-builds"),
+        help: "Let pip build source distributions (their setup.py / build backend runs before the gate decides).")
+    var allowSourceBuilds = false
 
     @Option(name: .customLong("pip"), help: "The real pip to use (default: the active venv's, else the first on PATH).")
     var pip: String?
@@ -31,6 +39,6 @@ struct InstallCommand: AsyncParsableCommand {
         let command = try runner.locatePip(explicit: pip)
         try await runner.run(
             pip: command, pipArguments: ["install"] + arguments, bypass: runner.bypassRequest(flag: bypass),
-            gateOnly: dryRun)
+            gateOnly: dryRun, allowSourceBuilds: runner.allowSourceBuilds(flag: allowSourceBuilds))
     }
 }

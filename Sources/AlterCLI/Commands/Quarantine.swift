@@ -130,7 +130,8 @@ struct QuarantineCommand: AsyncParsableCommand {
             let runner = GateRunner(global: global)
             let quarantine = try runner.openQuarantine()
             let decider = try runner.context.makeGateDecider(runner.services, global)
-            let gate = runner.makeGate(bypass: nil, gateOnly: false)
+            let gate = runner.makeGate(
+                bypass: nil, gateOnly: false, allowSourceBuilds: runner.allowSourceBuilds(flag: false))
             let outcome = try await quarantine.release(
                 name: name, version: version, force: force, decider: decider, gate: gate)
             runner.write(outcome)

@@ -23,12 +23,16 @@ package struct GateDecider: Sendable {
     package var decide: @Sendable ([Dependency]) async throws -> [GateDecision]
     /// Releases younger than this many hours are not installed (0 turns the check off).
     package var minReleaseAgeHours: Double
+    /// The configuration lets pip build source distributions during the dry run (`allow_source_builds`).
+    package var allowSourceBuilds: Bool
 
     package init(
-        minReleaseAgeHours: Double = 48, decide: @escaping @Sendable ([Dependency]) async throws -> [GateDecision]
+        minReleaseAgeHours: Double = 48, allowSourceBuilds: Bool = false,
+        decide: @escaping @Sendable ([Dependency]) async throws -> [GateDecision]
     ) {
         self.decide = decide
         self.minReleaseAgeHours = minReleaseAgeHours
+        self.allowSourceBuilds = allowSourceBuilds
     }
 }
 
@@ -54,10 +58,13 @@ package enum GateError: AlterKSError, Equatable {
     case workspace(String)
     /// A quarantine step failed.
     case quarantineFailed(name: String, version: String, reason: String)
+    /// A requirements file could not be read before pip runs (so the gate cannot tell whether it makes pip build
+    /// from source).
+    case requirementsUnreadable(path: String, message: String)
 
     package var exitStatus: ExitStatus {
         switch self {
-        case .notAnInstall, .unsafeArgument: .usage
+        case .notAnInstall, .unsafeArgument, .requirementsUnreadable: .usage
         case .tooManyReResolutions: .findings
         default: .sourceFailure
         }
@@ -87,6 +94,9 @@ package enum GateError: AlterKSError, Equatable {
             "cannot prepare the gate's working files: \(message); nothing was installed"
         case .quarantineFailed(let name, let version, let reason):
             "could not quarantine \(name) \(version): \(reason); nothing was installed"
+        case .requirementsUnreadable(let path, let message):
+            "cannot read requirements file \(path) (\(message)): the gate reads it before pip runs, to be sure it "
+                + "makes pip build nothing from source; nothing was run"
         }
     }
 }

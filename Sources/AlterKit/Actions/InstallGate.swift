@@ -60,6 +60,7 @@ package struct InstallGate: Sendable {
         var environment = services.environment
         environment.removeValue(forKey: "ALTERKS_REAL_PYTHON")
         environment.removeValue(forKey: "ALTERKS_BYPASS")
+        environment.removeValue(forKey: "ALTERKS_ALLOW_SOURCE_BUILDS")
         return environment
     }
 
@@ -71,6 +72,14 @@ package struct InstallGate: Sendable {
         async throws -> GateOutcome
     {
         var outcome = GateOutcome()
+        let sources = try sourceBuildPlan(invocation: invocation, decider: decider)
+        if let refusal = sources.refusal {
+            diagnostics.emit(Diagnostic(.error, refusal))
+            outcome.result = .sourceBuildRefused
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
+        let wheelsOnly = sources.allowed == nil
         var decided: [String: GateDecision] = [:]
         var exclusions: [String] = []
         var report: PipReport
@@ -82,10 +91,21 @@ package struct InstallGate: Sendable {
             let dryRunStart = ContinuousClock.now
             let dryRun = try await services.processes.run(
                 pip.executable,
-                pip.arguments(invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath)),
+                pip.arguments(
+                    invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath, onlyBinary: wheelsOnly)),
                 environment: pipEnvironment, currentDirectory: nil, stdin: nil)
             outcome.timings.pipDryRun += ContinuousClock.now - dryRunStart
             if dryRun.exitCode != 0 {
+                if wheelsOnly,
+                    let refusal = try await sourceOnlyRefusal(
+                        pip: pip, invocation: invocation, exclusions: exclusionsPath, failed: dryRun,
+                        workspace: workspace)
+                {
+                    diagnostics.emit(Diagnostic(.error, refusal))
+                    outcome.result = .sourceBuildRefused
+                    outcome.exitCode = ExitStatus.findings.rawValue
+                    return outcome
+                }
                 outcome.pipOutput = dryRun
                 if outcome.excluded.isEmpty {
                     outcome.result = .dryRunFailed
@@ -115,6 +135,21 @@ package struct InstallGate: Sendable {
                 report = try PipReport.parse(data, source: "pip's dry-run report")
             } catch let error as any AlterKSError {
                 throw GateError.reportUnreadable(error.description)
+            }
+            if wheelsOnly {
+                let built = SourceBuilds.builtAgainstControl(report.items, control: sources.control)
+                if !built.isEmpty {
+                    let list = built.map { "\($0.dependency.name) \($0.dependency.version ?? "")" }
+                    diagnostics.emit(
+                        Diagnostic(
+                            .error,
+                            "pip built \(list.joined(separator: ", ")) from source during its dry run although "
+                                + "source builds are off (a pip configuration or requirements file let source in): "
+                                + "its build code has already run; nothing was installed"))
+                    outcome.result = .sourceBuildRefused
+                    outcome.exitCode = ExitStatus.findings.rawValue
+                    return outcome
+                }
             }
             let engineStart = ContinuousClock.now
             try await decideMissing(report.items, decider: decider, into: &decided)
@@ -149,7 +184,90 @@ package struct InstallGate: Sendable {
             }
         }
         return try await act(
-            pip: pip, invocation: invocation, report: report, outcome: outcome, workspace: workspace)
+            pip: pip, invocation: invocation, report: report, outcome: outcome, sources: sources,
+            workspace: workspace)
+    }
+
+    // MARK: - Source builds
+
+    /// What the gate lets pip build from source, decided before pip runs.
+    struct SourcePlan {
+        /// Who allowed source builds for everything (`--allow-source-builds`, …); nil: wheels only.
+        var allowed: String?
+        /// With wheels only: the format control after the user's own `--no-binary`/`--only-binary`.
+        var control = SourceBuilds.FormatControl.wheelsOnly
+        /// The user's requirements files, read.
+        var files: UserRequirementFiles?
+        /// Why nothing runs at all.
+        var refusal: String?
+    }
+
+    private func sourceBuildPlan(invocation: PipInvocation, decider: GateDecider) throws -> SourcePlan {
+        var plan = SourcePlan()
+        plan.allowed = options.allowSourceBuilds ?? (decider.allowSourceBuilds ? "allow_source_builds = true" : nil)
+        if let allowed = plan.allowed {
+            plan.files = try? UserRequirementFiles.load(
+                invocation.requirementFiles, environment: services.environment, diagnostics: diagnostics)
+            diagnostics.warning(
+                "source builds allowed (\(allowed)): pip may build source distributions during its dry run, which "
+                    + "runs their setup.py / build backend BEFORE the gate has checked them")
+            return plan
+        }
+        plan.files = try UserRequirementFiles.load(
+            invocation.requirementFiles, environment: services.environment, diagnostics: diagnostics)
+        let remote =
+            invocation.positionalRequirements.compactMap(SourceBuilds.url(ofRequirement:)).filter(
+                SourceBuilds.isRemoteSourceArchive) + (plan.files?.remoteSourceArchives ?? [])
+        if let first = remote.first {
+            plan.refusal =
+                "not running pip: \(first) is a source archive from the network, and pip would build it — running "
+                + "its setup.py / build backend — before the gate could check it; nothing was installed; "
+                + SourceBuilds.howToAllow
+            return plan
+        }
+        // pip applies the files' format options after the command line's: they could let source in again.
+        let commandLine = SourceBuilds.formatControl(after: invocation.formatOptions)
+        let withFiles = SourceBuilds.formatControl(after: invocation.formatOptions + (plan.files?.optionPairs ?? []))
+        let added =
+            withFiles.allowsSourceForAll && !commandLine.allowsSourceForAll
+            ? ["every package"] : withFiles.sourceNames.filter { !commandLine.allowsSource($0) }
+        if !added.isEmpty {
+            plan.refusal =
+                "not running pip: a requirements file asks pip to build \(added.joined(separator: ", ")) from source "
+                + "(--no-binary / --only-binary :none:), which runs build code before the gate could check it; "
+                + "nothing was installed; " + SourceBuilds.howToAllow
+            return plan
+        }
+        plan.control = withFiles
+        if let request = SourceBuilds.describeSourceRequest(plan.control) {
+            diagnostics.warning(
+                "your --no-binary / --only-binary options let pip build \(request) from source: that build code runs "
+                    + "during pip's dry run, BEFORE the gate has checked it")
+        }
+        return plan
+    }
+
+    /// After a failed wheels-only dry run: the same run again with pip's debug log, to tell a package that only
+    /// offers an sdist (refused, named) from any other failure (nil: pip's error is passed through).
+    private func sourceOnlyRefusal(
+        pip: PipCommand, invocation: PipInvocation, exclusions: String?, failed: ProcessResult, workspace: Workspace
+    ) async throws -> String? {
+        let failure = String(decoding: failed.stderr, as: UTF8.self) + String(decoding: failed.stdout, as: UTF8.self)
+        guard failure.contains("No matching distribution found for") else { return nil }
+        let probe = try await services.processes.run(
+            pip.executable,
+            pip.arguments(
+                invocation.dryRunArguments(
+                    report: workspace.path("probe.json"), exclusions: exclusions, onlyBinary: true,
+                    debugOutput: true)),
+            environment: pipEnvironment, currentDirectory: nil, stdin: nil)
+        let debug = String(decoding: probe.stdout, as: UTF8.self) + String(decoding: probe.stderr, as: UTF8.self)
+        let found = SourceBuilds.sourceOnly(failure: failure, debugOutput: debug)
+        guard !found.isEmpty else { return nil }
+        let list = found.map { "\($0.name) (\($0.versions.joined(separator: ", ")))" }.joined(separator: "; ")
+        return "not installing: \(list) \(found.count == 1 ? "is" : "are") only available as source here (an "
+            + "sdist, no wheel), and building it runs its setup.py / build backend before the gate can check it; "
+            + "nothing was installed; " + SourceBuilds.howToAllow
     }
 
     /// Asks the engine about every item it has not answered for yet; a missing or mismatched answer fails.
@@ -218,8 +336,10 @@ package struct InstallGate: Sendable {
     // MARK: - Acting on the verdicts
 
     private func act(
-        pip: PipCommand, invocation: PipInvocation, report: PipReport, outcome: GateOutcome, workspace: Workspace
+        pip: PipCommand, invocation: PipInvocation, report: PipReport, outcome: GateOutcome, sources: SourcePlan,
+        workspace: Workspace
     ) async throws -> GateOutcome {
+        let wheelsOnly = sources.allowed == nil
         var outcome = outcome
         let pairs = Array(zip(outcome.items, outcome.decisions))
         let blocked = pairs.filter { $0.1.verdict.action == .block }
@@ -253,14 +373,17 @@ package struct InstallGate: Sendable {
         if !quarantined.isEmpty {
             return try await quarantineAndInstallRest(
                 pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
-                workspace: workspace)
+                wheelsOnly: wheelsOnly, workspace: workspace)
         }
 
         let items = outcome.items
-        let hashable = !items.isEmpty && items.allSatisfy { $0.kind == .index && $0.sha256 != nil }
         let requirementsPath = workspace.path("requirements.txt")
-        if hashable, !invocation.isDryRun, !invocation.hasNonNameRequirementSources,
-            let arguments = invocation.pinnedInstallArguments(requirements: requirementsPath, requireHashes: true)
+        let obstacle = hashPinningObstacle(items: items, invocation: invocation, files: sources.files)
+        if let obstacle { diagnostics.debug("pinned by version (constraints), not by hash: \(obstacle)") }
+        if obstacle == nil, !invocation.isDryRun,
+            let arguments = invocation.pinnedInstallArguments(
+                requirements: requirementsPath, requireHashes: true, onlyBinary: wheelsOnly,
+                carriedOptions: sources.files?.inventory.options ?? [])
         {
             _ = try workspace.write(
                 "requirements.txt", try items.map { try ArgumentSafety.pinnedRequirementLine($0, withHash: true) })
@@ -270,7 +393,8 @@ package struct InstallGate: Sendable {
             let constraints = try workspace.write(
                 "constraints.txt", try items.map { try ArgumentSafety.constraintLine($0) })
             outcome.installMode = .constraints
-            outcome.installArguments = invocation.constrainedInstallArguments(constraints: constraints)
+            outcome.installArguments = invocation.constrainedInstallArguments(
+                constraints: constraints, onlyBinary: wheelsOnly)
         }
         let installStart = ContinuousClock.now
         let code = try await launcher.run(
@@ -281,11 +405,27 @@ package struct InstallGate: Sendable {
         return outcome
     }
 
+    /// Why the final install cannot replace the user's requirements by a hash-pinned requirements file, or nil.
+    func hashPinningObstacle(items: [PipReportItem], invocation: PipInvocation, files: UserRequirementFiles?)
+        -> String?
+    {
+        if items.isEmpty { return "nothing to install" }
+        if let odd = items.first(where: { $0.kind != .index || $0.sha256 == nil }) {
+            return "\(odd.dependency.name) is not an index artifact with a sha256"
+        }
+        if invocation.hasPathOrURLRequirements { return "an editable, path or URL on the command line" }
+        if !invocation.requirementFiles.isEmpty {
+            guard let files else { return "the requirements files could not be read" }
+            if let obstacle = files.hashPinningObstacle { return obstacle }
+        }
+        return nil
+    }
+
     /// Quarantines each flagged distribution, then installs the rest — only when none of it depends on a
     /// quarantined one.
     private func quarantineAndInstallRest(
         pip: PipCommand, invocation: PipInvocation, report: PipReport,
-        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, workspace: Workspace
+        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, wheelsOnly: Bool, workspace: Workspace
     ) async throws -> GateOutcome {
         var outcome = outcome
         outcome.result = .quarantined
@@ -356,7 +496,9 @@ package struct InstallGate: Sendable {
                 : try ArgumentSafety.directArchiveLine(item)
         }
         let requirements = try workspace.write("requirements-rest.txt", lines)
-        guard let arguments = invocation.pinnedInstallArguments(requirements: requirements, requireHashes: withHash)
+        guard
+            let arguments = invocation.pinnedInstallArguments(
+                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly)
         else {
             diagnostics.emit(
                 Diagnostic(
@@ -430,11 +572,15 @@ package struct GateOptions: Sendable {
     package var bypass: BypassRequest?
     /// Decide and report, but neither install nor quarantine (`alterks install --dry-run`).
     package var gateOnly: Bool
+    /// Who let pip build source distributions for this command (`--allow-source-builds`,
+    /// `ALTERKS_ALLOW_SOURCE_BUILDS=1`); nil: only the configuration's `allow_source_builds` can.
+    package var allowSourceBuilds: String?
 
     package init(
         temporaryDirectory: String, workingDirectory: String? = nil, maxReResolutions: Int = 8,
-        bypass: BypassRequest? = nil, gateOnly: Bool = false
+        bypass: BypassRequest? = nil, gateOnly: Bool = false, allowSourceBuilds: String? = nil
     ) {
+        self.allowSourceBuilds = allowSourceBuilds
         self.temporaryDirectory = temporaryDirectory
         self.workingDirectory = workingDirectory
         self.maxReResolutions = maxReResolutions
@@ -472,6 +618,9 @@ package struct GateOutcome: Sendable {
     package enum Result: String, Sendable, Hashable {
         case installed, installFailed, gateOnly, blocked, quarantined, dependsOnQuarantined, dryRunFailed
         case noOlderRelease, bypassed
+        /// Something would have been built from source (its code run) before the gate decided: nothing ran, or,
+        /// when pip was made to build anyway, nothing was installed.
+        case sourceBuildRefused
     }
 
     package var result: Result = .installed

@@ -109,28 +109,83 @@ package struct PipInvocation: Sendable, Hashable {
         }
     }
 
-    /// `pip GLOBALS install --dry-run --quiet --report REPORT [-c EXCLUSIONS] ARGS…` (the user's `--report` left
-    /// out, so that pip writes ours).
-    package func dryRunArguments(report: String, exclusions: String?) -> [String] {
+    /// The user's command-line `--no-binary`/`--only-binary` options with their values, in order.
+    package var formatOptions: [(name: String, value: String)] {
+        tokens.compactMap { token in
+            guard let name = token.option?.name, name == "--no-binary" || name == "--only-binary" else { return nil }
+            return (name, token.value ?? "")
+        }
+    }
+
+    /// The values of the user's `-r`/`--requirement` options.
+    package var requirementFiles: [String] {
+        tokens.compactMap { $0.option?.name == "--requirement" ? $0.value : nil }
+    }
+
+    /// Requirement sources other than plain requirement specifiers and `-r` files: `-e` editables, and positional
+    /// paths or URLs.
+    package var hasPathOrURLRequirements: Bool {
+        tokens.contains { token in
+            if let name = token.option?.name { return name == "--editable" }
+            if case .positional(let value) = token.kind { return ArgumentSafety.looksLikePathOrURL(value) }
+            return false
+        }
+    }
+
+    /// The positional requirements (`name`, `name @ url`, paths, URLs) as given.
+    package var positionalRequirements: [String] {
+        tokens.compactMap { token in
+            if case .positional(let value) = token.kind { return value }
+            return nil
+        }
+    }
+
+    /// How often the user asked pip to be quieter (`-q`, `--quiet`, here or before `install`).
+    var quietCount: Int {
+        let install = tokens.filter { $0.option?.name == "--quiet" }.count
+        let general = globalArguments.reduce(0) { count, argument in
+            if argument == "--quiet" { return count + 1 }
+            if argument.hasPrefix("-"), !argument.hasPrefix("--") {
+                return count + argument.dropFirst().filter { $0 == "q" }.count
+            }
+            return count
+        }
+        return install + general
+    }
+
+    /// `pip GLOBALS install --dry-run --quiet --report REPORT [--only-binary=:all:] [-c EXCLUSIONS] ARGS…` (the
+    /// user's `--report` left out, so that pip writes ours). `debugOutput` replaces `--quiet` by enough `-v` for
+    /// pip's debug log (which names every link it skipped).
+    package func dryRunArguments(
+        report: String, exclusions: String?, onlyBinary: Bool = false, debugOutput: Bool = false
+    ) -> [String] {
         // When the user's --report cannot be removed cleanly it stays; it then wins over ours, pip writes no file
         // for us to read, and the gate stops (fail closed).
         let userArguments = installArguments { $0.option?.name == "--report" } ?? installArguments
-        var arguments = globalArguments + ["install", "--dry-run", "--quiet", "--report", report]
+        let verbosity = debugOutput ? "-" + String(repeating: "v", count: quietCount + 3) : "--quiet"
+        var arguments = globalArguments + ["install", "--dry-run", verbosity, "--report", report]
+        if onlyBinary { arguments.append(SourceBuilds.onlyBinaryAll) }
         if let exclusions { arguments += ["--constraint", exclusions] }
         return arguments + userArguments
     }
 
-    /// `pip GLOBALS install -c CONSTRAINTS ARGS…`: the user's command pinned to the scanned versions.
-    package func constrainedInstallArguments(constraints: String) -> [String] {
-        globalArguments + ["install", "--constraint", constraints] + installArguments
+    /// `pip GLOBALS install [--only-binary=:all:] -c CONSTRAINTS ARGS…`: the user's command pinned to the scanned
+    /// versions.
+    package func constrainedInstallArguments(constraints: String, onlyBinary: Bool = false) -> [String] {
+        globalArguments + ["install"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+            + ["--constraint", constraints] + installArguments
     }
 
-    /// `pip GLOBALS install [--require-hashes] -r REQUIREMENTS OPTIONS…`: exactly the listed distributions, with the
-    /// user's options (target, index, upgrade …) but none of their requirement sources. Nil when the options
-    /// cannot be separated from the requirements with certainty.
-    package func pinnedInstallArguments(requirements: String, requireHashes: Bool) -> [String]? {
+    /// `pip GLOBALS install [--require-hashes] [--only-binary=:all:] -r REQUIREMENTS OPTIONS… CARRIED…`: exactly
+    /// the listed distributions, with the user's options (target, index, upgrade …) but none of their requirement
+    /// sources, then `carriedOptions` (the index options of their requirements files). Nil when the options cannot
+    /// be separated from the requirements with certainty.
+    package func pinnedInstallArguments(
+        requirements: String, requireHashes: Bool, onlyBinary: Bool = false, carriedOptions: [String] = []
+    ) -> [String]? {
         guard let options = optionsWithoutRequirements else { return nil }
         return globalArguments + ["install"] + (requireHashes ? ["--require-hashes"] : [])
-            + ["--requirement", requirements] + options
+            + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : []) + ["--requirement", requirements] + options
+            + carriedOptions
     }
 }

@@ -478,7 +478,9 @@ package struct Quarantine: QuarantineService {
         let forcedDecision = GateDecision(
             dependency: dependency, verdict: allowed ? rescan.verdict : Verdict(action: .allow, reasons: []),
             uploadTime: nil)
-        let wrapped = GateDecider(minReleaseAgeHours: decider.minReleaseAgeHours) { dependencies in
+        let wrapped = GateDecider(
+            minReleaseAgeHours: decider.minReleaseAgeHours, allowSourceBuilds: decider.allowSourceBuilds
+        ) { dependencies in
             let others = dependencies.filter { $0.normalizedName != released }
             var answers = others.isEmpty ? [] : try await decider.decide(others)
             for dependency in dependencies where dependency.normalizedName == released {

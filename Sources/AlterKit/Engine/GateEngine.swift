@@ -9,7 +9,10 @@ extension EngineBuilder {
         let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency
-        return GateDecider(minReleaseAgeHours: configuration.minReleaseAge / 3600) { dependencies in
+        return GateDecider(
+            minReleaseAgeHours: configuration.minReleaseAge / 3600,
+            allowSourceBuilds: configuration.allowSourceBuilds
+        ) { dependencies in
             let report = await engine.scan(dependencies, targets: ["pip install"])
             let names = Set(report.results.map(\.dependency.normalizedName))
             let lookups = await metadata.projects(Array(names).sorted(), concurrency: concurrency)

@@ -28,6 +28,7 @@ struct ConfigTableReader {
         "heuristic_weights", "ignore", "internal_packages", "min_release_age", "on_source_error", "fail_closed",
         "source", "osv_url", "pypi_url", "osv_db_url", "cache_dir", "verdict_ttl", "metadata_ttl", "advisory_ttl",
         "http_timeout", "http_total_timeout", "max_concurrency", "webhook_url", "webhook_secret", "fail_on",
+        "allow_source_builds",
     ]
 
     static let actionNames = "block, quarantine, alert or allow"
@@ -147,6 +148,11 @@ struct ConfigTableReader {
                 webhookSecretInFile = true
             case "fail_on":
                 config.failOn = try action(value, path, allowed: [.block, .quarantine, .alert])
+            case "allow_source_builds":
+                guard let flag = value.bool else {
+                    throw invalid(path, "must be true or false, got \(ConfigLoader.typeName(value))")
+                }
+                config.allowSourceBuilds = flag
             default:
                 throw unknownKey(path, known: Self.knownKeys)
             }

@@ -136,6 +136,10 @@ package struct Configuration: Sendable, Hashable {
     package var failOn: Action
     /// The file the configuration was read from; `nil` for the built-in defaults.
     package var origin: String?
+    /// Let the install gate's dry run build source distributions from the index, which runs their setup.py or
+    /// build backend before the gate has decided (`allow_source_builds`, default false). Not part of the policy
+    /// fingerprint: it changes what pip may run, not a verdict.
+    package var allowSourceBuilds: Bool = false
 
     /// The built-in policy, used for every key a configuration does not set.
     package static let defaults = Configuration(

@@ -55,6 +55,44 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
+    @Test func anSdistIsRefusedUntilSourceBuildsAreAllowedForTheCommand() async throws {
+        let testbed = try await GateTestbed.make("cli-sdist")
+        defer { testbed.remove() }
+        let marker = testbed.root.appendingPathComponent("build-code-ran")
+        try testbed.wheels.buildingSdist(name: "omega", version: "1.0", marker: marker)
+        let err = BufferStream()
+        let code = await run(
+            ["gate", "--pip", testbed.pip, "--", "install"] + testbed.indexOptions + ["omega"],
+            context(testbed, engine: FakeEngine(), out: BufferStream(), err: err))
+        #expect(code == 1)
+        #expect(err.text.contains("not installing: omega (1.0) is only available as source"), "\(err.text)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+        #expect(try testbed.installed() == [:])
+
+        // The shim's way: the variable for one command.
+        var allowing = context(testbed, engine: FakeEngine(), out: BufferStream(), err: BufferStream())
+        allowing.environment["ALTERKS_ALLOW_SOURCE_BUILDS"] = "1"
+        let allowed = await run(
+            ["gate", "--pip", testbed.pip, "--", "install"] + testbed.indexOptions + ["omega"], allowing)
+        #expect(allowed == 0, "\(testbed.logText)")
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+        #expect(try testbed.installed() == ["omega": "1.0"])
+    }
+
+    @Test func installTakesAllowSourceBuilds() async throws {
+        let testbed = try await GateTestbed.make("cli-sdist-flag")
+        defer { testbed.remove() }
+        let marker = testbed.root.appendingPathComponent("build-code-ran")
+        try testbed.wheels.buildingSdist(name: "omega", version: "1.0", marker: marker)
+        let err = BufferStream()
+        let code = await run(
+            ["install", "--allow-source-builds", "--pip", testbed.pip, "omega"] + testbed.indexOptions,
+            context(testbed, engine: FakeEngine(), out: BufferStream(), err: err))
+        #expect(code == 0, "\(err.text)\n\(testbed.logText)")
+        #expect(err.text.contains("source builds allowed (--allow-source-builds)"), "\(err.text)")
+        #expect(try testbed.installed() == ["omega": "1.0"])
+    }
+
     @Test func installDryRunListsVerdictsAndInstallsNothing() async throws {
         let testbed = try await GateTestbed.make("cli-dry")
         defer { testbed.remove() }

@@ -56,20 +56,47 @@ import Testing
         #expect(outcome.installArguments?.contains("--require-hashes") == true)
     }
 
-    @Test func requirementsFilesArePinnedByConstraints() async throws {
-        let testbed = try await testbed("constraints")
+    @Test func aRequirementsFileOfPlainRequirementsIsPinnedByHashWithItsIndexOptions() async throws {
+        let testbed = try await testbed("requirements-hashes")
         defer { testbed.remove() }
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
-        try Data("alpha\n".utf8).write(to: requirements)
+        let included = testbed.root.appendingPathComponent("more.txt")
+        // The index options live in the file only: the pinned install must carry them over.
+        try Data("--no-index\n--find-links \(testbed.index.path)\nalpha\n-r more.txt\n".utf8).write(to: requirements)
+        try Data("gamma==1.0\n".utf8).write(to: included)
         let engine = FakeEngine()
         let wheels = testbed.wheels
         engine.onDecide = { _ = try? wheels.wheel(name: "beta", version: "3.0") }
         let outcome = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
+            pip: .executable(testbed.pip), pipArguments: ["install", "-r", requirements.path],
+            decider: { engine.decider })
+        #expect(outcome.result == .installed, "\(testbed.logText)")
+        #expect(outcome.installMode == .hashPinned)
+        let arguments = outcome.installArguments ?? []
+        #expect(arguments.contains("--require-hashes"))
+        #expect(!arguments.contains(requirements.path))
+        #expect(arguments.suffix(3) == ["--no-index", "--find-links", testbed.index.path])
+        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0", "gamma": "1.0"])
+    }
+
+    @Test func aRequirementsFileNamingAPathIsPinnedByConstraints() async throws {
+        let testbed = try await testbed("requirements-constraints")
+        defer { testbed.remove() }
+        let requirements = testbed.root.appendingPathComponent("requirements.txt")
+        let wheel = testbed.index.appendingPathComponent("gamma-1.0-py3-none-any.whl")
+        try Data("alpha\n\(wheel.path)\n".utf8).write(to: requirements)
+        let engine = FakeEngine()
+        let wheels = testbed.wheels
+        engine.onDecide = { _ = try? wheels.wheel(name: "beta", version: "3.0") }
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
             pip: .executable(testbed.pip),
             pipArguments: ["install"] + testbed.indexOptions + ["-r", requirements.path], decider: { engine.decider })
         #expect(outcome.result == .installed, "\(testbed.logText)")
         #expect(outcome.installMode == .constraints)
-        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
+        #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0", "gamma": "1.0"])
+        #expect(
+            messages(diagnostics).contains("not by hash: gamma is not an index artifact"), "\(messages(diagnostics))")
     }
 
     @Test func aBlockedTransitiveDependencyInstallsNothing() async throws {

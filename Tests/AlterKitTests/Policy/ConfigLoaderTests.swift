@@ -26,6 +26,7 @@ import Testing
         #expect(config.onSourceError == .block)
         #expect(config.minReleaseAge == 48 * 3600)
         #expect(config.failOn == .block)
+        #expect(config.allowSourceBuilds == false)
         #expect(Set(config.heuristicWeights.keys) == Set(Configuration.heuristicFactors))
     }
 
@@ -59,6 +60,7 @@ import Testing
         #expect(config.onSourceError == .alert)
         #expect(config.source == .offline)
         #expect(config.osvURL == "http://127.0.0.1:8080")
+        #expect(config.allowSourceBuilds)
         #expect(config.pypiURL == "https://pypi.example.org")
         #expect(config.osvDatabaseURL == "https://mirror.example.org/PyPI/all.zip")
         #expect(config.cacheDirectory == dir + "/cache")
@@ -218,6 +220,10 @@ import Testing
                 + "keep on_source_error"
         ),
         ("tool-alterks-not-table.toml", "tool-alterks-not-table.toml: tool.alterks: must be a table, got a string"),
+        (
+            "allow-source-builds-string.toml",
+            "allow-source-builds-string.toml:2: tool.alterks.allow_source_builds: must be true or false, got a string"
+        ),
         (
             "timeout-order.toml",
             "timeout-order.toml:3: tool.alterks.http_total_timeout: must be at least http_timeout (60 s), got 30 s"
