@@ -373,7 +373,7 @@ package struct InstallGate: Sendable {
         if !quarantined.isEmpty {
             return try await quarantineAndInstallRest(
                 pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
-                wheelsOnly: wheelsOnly, workspace: workspace)
+                wheelsOnly: wheelsOnly, carriedOptions: sources.files?.inventory.options ?? [], workspace: workspace)
         }
 
         let items = outcome.items
@@ -425,7 +425,8 @@ package struct InstallGate: Sendable {
     /// quarantined one.
     private func quarantineAndInstallRest(
         pip: PipCommand, invocation: PipInvocation, report: PipReport,
-        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, wheelsOnly: Bool, workspace: Workspace
+        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, wheelsOnly: Bool,
+        carriedOptions: [String], workspace: Workspace
     ) async throws -> GateOutcome {
         var outcome = outcome
         outcome.result = .quarantined
@@ -498,7 +499,8 @@ package struct InstallGate: Sendable {
         let requirements = try workspace.write("requirements-rest.txt", lines)
         guard
             let arguments = invocation.pinnedInstallArguments(
-                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly)
+                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly,
+                carriedOptions: carriedOptions)
         else {
             diagnostics.emit(
                 Diagnostic(

@@ -42,16 +42,16 @@ import Testing
             testbed.remove()
         }
 
-        func context(err: BufferStream, out: BufferStream = BufferStream(), minReleaseAge: String = "0") throws
-            -> CLIContext
-        {
+        func context(
+            err: BufferStream, out: BufferStream = BufferStream(), minReleaseAge: String = "0", riskThreshold: Int = 95
+        ) throws -> CLIContext {
             let config = """
                 [tool.alterks]
                 source = "osv"
                 osv_url = "\(osv.baseURL)"
                 pypi_url = "\(pypi.baseURL)"
                 min_release_age = \(minReleaseAge)
-                risk_threshold = 95
+                risk_threshold = \(riskThreshold)
                 """
             try Data(config.utf8).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
             let environment = testbed.environment
@@ -68,8 +68,10 @@ import Testing
                 attachedLauncher: testbed.launcher())
         }
 
-        func gate(_ packages: [String], err: BufferStream, minReleaseAge: String = "0") async throws -> Int32 {
-            let context = try context(err: err, minReleaseAge: minReleaseAge)
+        func gate(_ packages: [String], err: BufferStream, minReleaseAge: String = "0", riskThreshold: Int = 95)
+            async throws -> Int32
+        {
+            let context = try context(err: err, minReleaseAge: minReleaseAge, riskThreshold: riskThreshold)
             return await CLIContext.$current.withValue(context) {
                 await AlterKSMain.run(
                     ["gate", "--pip", testbed.pip, "--", "install"] + testbed.indexOptions + packages)
@@ -124,6 +126,35 @@ import Testing
         let code = try await world.gate(["tinyclean"], err: err)
         #expect(code != 0, "\(err.text)")
         #expect(try world.testbed.installed() == [:])
+    }
+
+    @Test func aSquatIsQuarantinedAndNotInstalledInTheTarget() async throws {
+        let world = try await world("e2e-squat", records: [])
+        defer { world.stop() }
+        // A days-old look-alike of "requests" by one maintainer with no description: the engine's own heuristics.
+        let fresh = Date().addingTimeInterval(-3 * 86400)
+        world.pypi.setProject(
+            "reqeusts",
+            .json(
+                """
+                {"info": {"name": "reqeusts", "version": "1.0", "summary": "", "description": "",
+                  "author": "", "author_email": "", "license": "", "classifiers": [], "project_urls": {}},
+                 "last_serial": 1, "urls": [], "vulnerabilities": [],
+                 "releases": {"1.0": [{"filename": "reqeusts-1.0-py3-none-any.whl", "packagetype": "bdist_wheel",
+                   "upload_time_iso_8601": "\(ISO8601DateFormatter().string(from: fresh))", "yanked": false,
+                   "digests": {"sha256": "00"}, "size": 1000, "url": "https://files.example/reqeusts-1.0.whl"}]},
+                 "ownership": {"roles": [{"role": "Owner", "user": "mallory"}]}}
+                """))
+        try world.testbed.wheels.wheel(name: "reqeusts", version: "1.0")
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let err = BufferStream()
+        let code = try await world.gate(["reqeusts", "tinyclean"], err: err, riskThreshold: 40)
+        #expect(code == 1, "\(err.text)\n\(world.testbed.logText)")
+        #expect(err.text.contains("QUARANTINED reqeusts 1.0"), "\(err.text)")
+        #expect(err.text.contains("requests"), "\(err.text)")
+        #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
+        let quarantined = world.testbed.root.appendingPathComponent("data/quarantine/reqeusts-1.0")
+        #expect(FileManager.default.fileExists(atPath: quarantined.path))
     }
 
     @Test func tooYoungReleaseFallsBackToTheOlderOne() async throws {

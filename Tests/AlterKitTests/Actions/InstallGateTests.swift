@@ -156,6 +156,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: record.directory))
     }
 
+    @Test func theRestBesideAQuarantinedPackageKeepsTheRequirementsFilesIndexOptions() async throws {
+        let testbed = try await testbed("quarantine-file")
+        defer { testbed.remove() }
+        try testbed.wheels.wheel(name: "requessts", version: "1.0")
+        let requirements = testbed.root.appendingPathComponent("requirements.txt")
+        try Data("--no-index\n--find-links \(testbed.index.path)\nrequessts\ngamma\n".utf8).write(to: requirements)
+        let engine = FakeEngine(actions: ["requessts": .quarantine])
+        let diagnostics = DiagnosticCollector()
+        let outcome = try await gate(testbed, diagnostics: diagnostics).run(
+            pip: .executable(testbed.pip), pipArguments: ["install", "-r", requirements.path],
+            decider: { engine.decider })
+        #expect(outcome.result == .quarantined, "\(messages(diagnostics))\n\(testbed.logText)")
+        #expect(outcome.exitCode == 1)
+        #expect(outcome.installMode == .hashPinned)
+        #expect(outcome.installArguments?.suffix(3) == ["--no-index", "--find-links", testbed.index.path])
+        #expect(try testbed.installed() == ["gamma": "1.0"])
+        #expect(outcome.quarantined.map(\.name) == ["requessts"])
+    }
+
     @Test func whatDependsOnAQuarantinedPackageIsNotInstalled() async throws {
         let testbed = try await testbed("depends")
         defer { testbed.remove() }

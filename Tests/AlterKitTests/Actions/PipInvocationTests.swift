@@ -15,6 +15,32 @@ import Testing
                 ])
     }
 
+    @Test func wheelsOnlyGoesBeforeTheUsersOwnFormatOptionsAndTheProbeIsVerbose() throws {
+        let invocation = try PipInvocation(
+            pipArguments: ["-q", "install", "--no-binary", "foo", "-r", "r.txt", "--only-binary=bar", "baz"])
+        #expect(
+            invocation.dryRunArguments(report: "/w/r.json", exclusions: nil, onlyBinary: true)
+                == [
+                    "-q", "install", "--dry-run", "--quiet", "--report", "/w/r.json", "--only-binary=:all:",
+                    "--no-binary", "foo", "-r", "r.txt", "--only-binary=bar", "baz",
+                ])
+        // -q before install and --quiet of ours are outweighed: pip's debug log (verbosity 2) is written.
+        #expect(
+            invocation.dryRunArguments(report: "/w/p.json", exclusions: nil, onlyBinary: true, debugOutput: true)
+                .prefix(4) == ["-q", "install", "--dry-run", "-vvvv"])
+        #expect(invocation.formatOptions.map(\.name) == ["--no-binary", "--only-binary"])
+        #expect(invocation.formatOptions.map(\.value) == ["foo", "bar"])
+        #expect(invocation.requirementFiles == ["r.txt"])
+        #expect(!invocation.hasPathOrURLRequirements)
+        #expect(
+            invocation.pinnedInstallArguments(
+                requirements: "/w/q.txt", requireHashes: true, onlyBinary: true, carriedOptions: ["--pre"])
+                == [
+                    "-q", "install", "--require-hashes", "--only-binary=:all:", "--requirement", "/w/q.txt",
+                    "--no-binary", "foo", "--only-binary=bar", "--pre",
+                ])
+    }
+
     @Test func pinnedInstallKeepsOptionsButNoRequirementSources() throws {
         let invocation = try PipInvocation(
             pipArguments: [
