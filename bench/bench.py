@@ -226,9 +226,9 @@ class Bench:
                 return self.skip(section, case, tool, f"FAILED: output incomplete ({error}); {tail}")
         median, count = wall, 1
         if runs is None:
-            runs = 30 if wall < 0.2 else 10 if wall < 1 else 3 if wall < SLOW else 1
+            runs = 30 if wall < 0.2 else 10 if wall < 1 else 3 if wall < self.o.slow else 1
         runs = max(1, int(runs * self.o.runs_scale))
-        if runs > 1 and wall < SLOW:
+        if runs > 1 and wall < self.o.slow:
             steps = []
             if mode == "cold" and cold_dirs:
                 steps = ["rm", "-rf", *cold_dirs]
@@ -268,11 +268,39 @@ class Bench:
             self.env("py-alterks", {"ALTERKS_BENCH_URL": self.doubles[0].url}), ok=(0,))
         self.measure(section, "--help", "uv", [os.path.join(self.venv_bin, "uv"), "--help"], self.env("uv"), ok=(0,))
         real_pip = os.path.join(self.venv_bin, "pip")
-        self.measure(section, "pip --version", "real pip", [real_pip, "--version"], self.env("pip"), ok=(0,))
         shim_env = self.env("shim", {"ALTERKS_REAL_PIP": real_pip, "ALTERKS_BIN": self.alterks})
-        self.measure(section, "pip --version", "pip shim → real pip", [self.shim, "--version"], shim_env, ok=(0,))
-        self.measure(section, "pip list", "real pip", [real_pip, "list"], self.env("pip"), ok=(0,))
-        self.measure(section, "pip list", "pip shim → real pip", [self.shim, "list"], shim_env, ok=(0,))
+        # The shim's cost is a difference of two close numbers: the two commands take turns, run for run, so that
+        # both see the same load (timed one after the other, a change of load on the shared machine swamped it).
+        for case, arguments in (("pip --version", ["--version"]), ("pip list", ["list"])):
+            self.alternate(section, case, [
+                ("real pip", [real_pip, *arguments], self.env("pip")),
+                ("pip shim → real pip", [self.shim, *arguments], shim_env)])
+
+    def alternate(self, section, case, commands, runs=20):
+        """Runs each (tool, argv, env) of `commands` in turn, `runs` rounds (after one untimed round); records each
+        tool's median wall time and largest RSS."""
+        runs = max(3, int(runs * self.o.runs_scale))
+        for tool, argv, env in commands:
+            status, _, _, tail = self.run_once(argv, env)
+            if status != 0:
+                for other, _, _ in commands:
+                    self.skip(section, case, other, f"{tool}: exit status {status}: {tail}")
+                return
+        walls = {tool: [] for tool, _, _ in commands}
+        rss = {tool: 0.0 for tool, _, _ in commands}
+        for _ in range(runs):
+            for tool, argv, env in commands:
+                status, wall, peak, tail = self.run_once(argv, env)
+                if status != 0:
+                    for other, _, _ in commands:
+                        self.skip(section, case, other, f"{tool}: exit status {status} in a timed run: {tail}")
+                    return
+                walls[tool].append(wall)
+                rss[tool] = max(rss[tool], peak)
+        for tool, _, _ in commands:
+            self.record(
+                section, case, tool, median=statistics.median(walls[tool]), runs=runs, rss_mb=rss[tool],
+                requests=None, exit=0, note="alternating runs")
 
     def scans(self, tools):
         for size in self.o.sizes:
@@ -577,7 +605,8 @@ def render(results, meta):
             ref = reference.get((row["case"], ref_tool))
             if ref and ref is not row and ref["median"] > 0:
                 if row["tool"] == "real pip":
-                    ratio = f"shim costs +{fmt_seconds(ref['median'] - row['median'])}"
+                    difference = ref["median"] - row["median"]
+                    ratio = f"shim costs {'+' if difference >= 0 else '−'}{fmt_seconds(abs(difference))}"
                 else:
                     ratio = f"{row['median'] / ref['median']:.1f}× {ref_tool}'s time"
             note = row.get("note")
@@ -635,6 +664,8 @@ def main():
     parser.add_argument("--command", default="bench/run.sh")
     parser.add_argument("--budget", type=float, default=13 * 60, help="seconds before remaining cases are skipped")
     parser.add_argument("--runs-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--slow", type=float, default=SLOW, help="seconds: a command slower than this is timed by one run only")
     parser.add_argument("--sizes", default="16,300,1000")
     parser.add_argument("--latencies", default="0,50")
     parser.add_argument("--full", action="store_true", help="also the slow Python alterks cold scans at 50 ms")

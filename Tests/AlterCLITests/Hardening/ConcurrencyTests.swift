@@ -80,7 +80,7 @@ struct RunningProcess {
     }
 }
 
-/// Two `pip install`s through the gate (the built `alterks gate`, real pip, real venvs, a local wheel index) and
+/// Two `pip install`s through the built shim (→ `alterks gate` → real pip of two real venvs, a local wheel index) and
 /// a `monitor --once`, as three processes at once on the same cache folder and state folder. Each install installs
 /// exactly its packages, the monitor finds the vulnerability and records its cycle, nobody sees "database is locked".
 @Suite("Hardening: concurrent installs and monitor")
@@ -88,6 +88,7 @@ struct ConcurrencyTests {
     @Test(.timeLimit(.minutes(5)))
     func twoGatedInstallsAndAMonitorAtOnce() async throws {
         let alterks = try #require(BuiltProducts.executable("alterks"), "alterks is not built")
+        let shimBinary = try #require(BuiltProducts.executable("pip"), "the pip shim is not built")
         let testbed = try await GateTestbed.make("concurrency")
         defer { testbed.remove() }
         let secondVenv = try await PythonEnvironments.shared.makeVenv(
@@ -137,15 +138,24 @@ struct ConcurrencyTests {
         let cacheDirectory = environment["ALTERKS_CACHE_DIR"]!
         let stateDirectory = environment["XDG_STATE_HOME"]! + "/alterks"
 
-        let firstPip = testbed.pip
-        let secondPip = secondVenv.appendingPathComponent("bin/pip").path
+        // The installs go through the shim (`pip install` → `alterks gate` → the venv's real pip), as a user's would.
+        let shims = testbed.root.appendingPathComponent("shims")
+        try FileManager.default.createDirectory(at: shims, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: shimBinary, to: shims.appendingPathComponent("pip"))
+        let shim = shims.appendingPathComponent("pip").path
+        func installEnvironment(_ venv: URL) -> [String: String] {
+            var copy = environment
+            copy["PATH"] = "\(shims.path):\(venv.appendingPathComponent("bin").path):/usr/bin:/bin"
+            copy["ALTERKS_BIN"] = alterks.path
+            return copy
+        }
         let processes = try [
             RunningProcess(
-                alterks.path, ["gate", "--pip", firstPip, "--", "install"] + testbed.indexOptions + ["tinyapp"],
-                environment: environment, directory: testbed.root, label: "install-1"),
+                shim, ["install"] + testbed.indexOptions + ["tinyapp"],
+                environment: installEnvironment(testbed.venv), directory: testbed.root, label: "install-1"),
             RunningProcess(
-                alterks.path, ["gate", "--pip", secondPip, "--", "install"] + testbed.indexOptions + ["tinyclean"],
-                environment: environment, directory: testbed.root, label: "install-2"),
+                shim, ["install"] + testbed.indexOptions + ["tinyclean"],
+                environment: installEnvironment(secondVenv), directory: testbed.root, label: "install-2"),
             RunningProcess(
                 alterks.path, ["monitor", "--once", "-r", "monitored.txt", "--no-color"],
                 environment: environment, directory: testbed.root, label: "monitor"),

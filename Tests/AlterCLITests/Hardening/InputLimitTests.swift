@@ -136,6 +136,46 @@ struct InputLimitTests {
             #expect(server.bytesSent >= limit, "the limit was never reached: \(server.bytesSent) bytes")
         }
         #expect(grown < 512 << 20, "peak RSS grew by \(grown >> 20) MB")
+        print(
+            "1 GiB body, \(source), chunked \(chunked): the server got \(server.bytesSent >> 20) MiB out, RSS +\(grown >> 20) MB"
+        )
+    }
+
+    /// The advisories answer normally, but the PyPI JSON metadata the heuristics read is a 1 GiB stream: the
+    /// metadata client stops at its 64 MiB limit, and the scan of a clean package is not "clean".
+    @Test(.timeLimit(.minutes(10)), arguments: [false, true])
+    func gigabyteMetadataBody(chunked: Bool) async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let osv = try LoopbackHTTPServer(handler: try MiniOSV.handler())
+        defer { osv.stop() }
+        let pypi = try StreamingBodyServer(totalBytes: 1 << 30, chunked: chunked)
+        defer { pypi.stop() }
+        let requirements = try sandbox.write("requirements.txt", "six==1.16.0\n")
+        let config = try sandbox.write(
+            "alterks.toml",
+            """
+            source = "osv"
+            osv_url = "\(osv.baseURL)"
+            pypi_url = "\(pypi.baseURL)"
+            http_timeout = 60
+            http_total_timeout = 120
+
+            """)
+        let before = peakResidentBytes()
+
+        let result = await sandbox.run([
+            "scan", "--config", config, "-r", requirements, "--format", "json", "--cache-dir", sandbox.path("cache"),
+        ])
+
+        let grown = peakResidentBytes() - before
+        print(
+            "1 GiB metadata, chunked \(chunked): status \(result.status), sent \(pypi.bytesSent >> 20) MiB, RSS +\(grown >> 20) MB"
+        )
+        #expect(result.status != ExitStatus.clean.rawValue, "\(result.output.prefix(3000))")
+        #expect(result.stderr.contains(pypi.baseURL + "/"), "the URL is not named: \(result.stderr.prefix(2000))")
+        #expect(pypi.bytesSent < 8 * (64 << 20), "the client read \(pypi.bytesSent >> 20) MiB")
+        #expect(grown < 512 << 20, "peak RSS grew by \(grown >> 20) MB")
     }
 }
 
