@@ -70,7 +70,9 @@ struct ScanRunner {
     ) async throws -> ScanReport {
         let (inventory, targets) = try await setup.inventory(files: files, python: python)
         let offline = (source ?? setup.configuration.source) == .offline
-        let risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
+        var risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
+        // An installed environment has code to read: each distribution's files, as its RECORD lists them.
+        if heuristics && files.isEmpty { risk = setup.builder.codeAssessor(wrapping: risk, modes: [mode]) }
         let engine = setup.builder.scanEngine(mode: mode, source: source, risk: risk)
         let count = inventory.dependencies.count
         setup.console.progress(ProgressStep(stage: "packages resolved", done: count, total: count))

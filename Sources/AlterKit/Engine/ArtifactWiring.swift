@@ -4,11 +4,14 @@ extension EngineBuilder {
     /// The install gate's risk assessor with the `code` factor added: each artifact in pip's report is fetched
     /// (sha256 checked first), cached by hash under the cache directory, and inspected. With the `code` weight at 0
     /// the artifacts are not fetched at all and `inner` is returned as it is.
-    package func codeAssessor(wrapping inner: (any RiskAssessor)?) -> (any RiskAssessor)? {
+    /// `modes` says when it acts: the install gate by default; a scan of an installed environment too.
+    package func codeAssessor(
+        wrapping inner: (any RiskAssessor)?, modes: Set<PolicyMode> = [.install]
+    ) -> (any RiskAssessor)? {
         guard configuration.weight(for: CodeFactor.name) > 0 else { return inner }
         let store = ArtifactStore(directory: cacheDirectory + "/artifacts", http: http)
         return ArtifactCodeAssessor(
             inner: inner, store: store, scorer: RiskScorer(weights: configuration.heuristicWeights),
-            concurrency: min(4, max(1, configuration.maxConcurrency)))
+            concurrency: min(4, max(1, configuration.maxConcurrency)), modes: modes)
     }
 }

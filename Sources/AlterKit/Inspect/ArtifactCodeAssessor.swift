@@ -2,7 +2,8 @@ import Foundation
 
 /// Adds the `code` factor to another risk assessor's answer: for every dependency pip's report gives an archive URL
 /// and sha256 for (`download_info`), the artifact is fetched once (hash checked first, cached by hash) and inspected,
-/// and the factor joins the others before the composite is recomputed. An artifact that cannot be fetched or read is
+/// and the factor joins the others before the composite is recomputed. An installed distribution (a scan of an
+/// environment) is inspected from the files its RECORD lists. An artifact that cannot be fetched or read is
 /// a source failure (`artifact`), never a clean factor; a hash mismatch is one too, and says so.
 package struct ArtifactCodeAssessor: RiskAssessor {
     package var inner: (any RiskAssessor)?
@@ -31,7 +32,12 @@ package struct ArtifactCodeAssessor: RiskAssessor {
     package func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String? {
         let inner = inner?.contentFingerprint(of: dependency, mode: mode)
         guard modes.contains(mode) else { return inner }
-        let own = Self.archiveURL(of: dependency).map { _ in "sha256:" + (Self.sha256(of: dependency) ?? "none") }
+        var own = Self.archiveURL(of: dependency).map { _ in "sha256:" + (Self.sha256(of: dependency) ?? "none") }
+        if let (sitePackages, distInfo) = Self.installed(dependency) {
+            own =
+                "installed:"
+                + (ArtifactStore.installedFingerprint(distInfo: distInfo, sitePackages: sitePackages) ?? "none")
+        }
         let parts = [inner, own].compactMap { $0 }
         return parts.isEmpty ? nil : parts.joined(separator: "|")
     }
@@ -53,8 +59,43 @@ package struct ArtifactCodeAssessor: RiskAssessor {
         dependency.hashes.first { $0.lowercased().hasPrefix("sha256:") }.map { String($0.dropFirst(7)).lowercased() }
     }
 
+    /// The `.dist-info` directory of an installed distribution (an environment scan's dependency), split into
+    /// site-packages and the directory's name.
+    static func installed(_ dependency: Dependency) -> (sitePackages: String, distInfo: String)? {
+        guard dependency.artifactURL == nil, dependency.url == nil, let file = dependency.location?.file,
+            file.hasPrefix("/"), file.hasSuffix(".dist-info")
+        else { return nil }
+        let url = URL(fileURLWithPath: file)
+        return (url.deletingLastPathComponent().path, url.lastPathComponent)
+    }
+
+    /// The code factor of an installed distribution, from the files its RECORD lists (cached by their fingerprint).
+    /// A distribution without a RECORD (an `.egg-info` install, a distribution package that strips it) lists no
+    /// files to read: the factor is unknown and says so, without counting as a failed source.
+    func installedCodeFactor(sitePackages: String, distInfo: String) -> (RiskFactor, SourceFailure?) {
+        guard FileIO.exists(sitePackages + "/" + distInfo + "/RECORD") else {
+            return (CodeFactor.unavailable("\(distInfo) has no RECORD listing the installed files"), nil)
+        }
+        do {
+            let inspection = try store.inspectInstalled(
+                distInfo: distInfo, sitePackages: sitePackages, inspector: inspector)
+            return (CodeFactor.factor(inspection), nil)
+        } catch {
+            let message = (error as? any AlterKSError)?.description ?? "\(error)"
+            return (CodeFactor.unavailable(message), SourceFailure(source: "installed-files", message: message))
+        }
+    }
+
     /// The code factor of one dependency, and the failure when it could not be computed.
     package func codeFactor(for dependency: Dependency) async -> (RiskFactor, SourceFailure?) {
+        if let (sitePackages, distInfo) = Self.installed(dependency) {
+            return installedCodeFactor(sitePackages: sitePackages, distInfo: distInfo)
+        }
+        if dependency.artifactURL == nil, dependency.url == nil, let file = dependency.location?.file,
+            file.hasSuffix(".egg-info") || file.hasSuffix("EGG-INFO")
+        {
+            return (CodeFactor.unavailable("installed as \(file): no RECORD listing its files"), nil)
+        }
         guard let url = Self.archiveURL(of: dependency) else {
             return (CodeFactor.unavailable("no archive in pip's report (a directory or VCS reference)"), nil)
         }

@@ -152,56 +152,6 @@ package enum ArtifactReader {
 }
 
 extension ArtifactReader {
-    /// Largest installed file read for hashing and analysis.
-    static let maxInstalledFile = 512 << 20
-
-    /// Inspects an installed distribution: the files its RECORD lists (relative to `sitePackages`), hashes checked
-    /// against RECORD (a mismatch means the installed code changed after installation), `.pth` files, code and
-    /// entry points analysed as for a wheel. Files RECORD places outside the environment are not read.
-    package static func inspectInstalled(
-        distInfo: String, sitePackages: String, inspector: ArtifactInspector = ArtifactInspector()
-    ) throws -> ArtifactInspection {
-        let distName = String(distInfo.split(separator: "/").last ?? Substring(distInfo))
-        let recordPath = sitePackages + "/" + distName + "/RECORD"
-        let record: Data
-        do {
-            record = try FileIO.read(recordPath, limit: 64 << 20)
-        } catch {
-            throw InspectError.unreadable(path: recordPath, reason: "\(error)")
-        }
-        let site = URL(fileURLWithPath: sitePackages).standardizedFileURL.path
-        // The environment's prefix: site-packages sits in lib/pythonX.Y/ (POSIX) or Lib/ (Windows).
-        var prefix = URL(fileURLWithPath: site).deletingLastPathComponent()
-        if prefix.lastPathComponent.hasPrefix("python") { prefix.deleteLastPathComponent() }
-        prefix.deleteLastPathComponent()
-        let prefixPath = prefix.path.hasSuffix("/") ? prefix.path : prefix.path + "/"
-        var entries = WheelMetadata.parseRecord(record).makeIterator()
-        var outside: [String] = []
-        var inspection = try inspector.inspect(artifact: distName, format: .installed) {
-            while let entry = entries.next() {
-                if entry.path.hasSuffix(".pyc") { continue }
-                let absolute = URL(fileURLWithPath: site + "/" + entry.path).standardizedFileURL.path
-                guard absolute.hasPrefix(prefixPath) else {
-                    outside.append(entry.path)
-                    continue
-                }
-                guard let data = try? FileIO.read(absolute, limit: maxInstalledFile) else { continue }
-                return ArtifactMember(path: entry.path, data: data)
-            }
-            return nil
-        }
-        for path in outside {
-            inspection.findings.append(
-                InspectionFinding(
-                    kind: .recordMissing, severity: .low, file: path,
-                    evidence: "RECORD lists a file outside the environment; not read"))
-        }
-        inspection.findings = inspection.findings.normalized()
-        return inspection
-    }
-}
-
-extension ArtifactReader {
     /// `.pth`, `sitecustomize.py` and `usercustomize.py` files in `sitePackages` that no installed distribution's
     /// RECORD lists — what an install-time script leaves behind — inspected as start-up code. Modules their
     /// `import` lines name are read too, so that what they run is judged.

@@ -29,7 +29,8 @@ package struct PolicyDecision: Sendable, Hashable {
 /// 3. Each vulnerability → `severity_actions` (a `MAL-*` record → `malicious_action`), unless an `ignore` names it and
 ///    has not expired; an expired ignore stops applying and says so.
 /// 4. Risk composite ≥ `risk_threshold` → `risk_action` for the mode, naming each factor over its bar. A `code` or
-///    `dependency_confusion` factor at 1.0 (critical) calls for the risk action on its own.
+///    `dependency_confusion` factor at 1.0 (critical) calls for the risk action on its own; a critical `code`
+///    factor calls for QUARANTINE at least (in a scan too, where the default `risk_action` is ALERT).
 /// 5. Each source failure → `on_source_error` (BLOCK unless the policy explicitly says ALERT). Never a silent ALLOW.
 package enum PolicyEngine {
     /// A factor at or above this score is named in a risk reason.
@@ -190,9 +191,13 @@ package enum PolicyEngine {
         return reasons
     }
 
+    /// A critical `code` factor (a `.pth` that runs a payload, exec of decoded data at install time) is
+    /// QUARANTINE at least, whatever the mode's `risk_action`: in a scan, where nothing can be quarantined, the
+    /// verdict says what the code found calls for.
     private static func factorReason(_ factor: RiskFactor, action: Action) -> Reason {
-        Reason(
-            kind: factor.name == "code" ? .code : .risk, action: action,
+        let critical = factor.name == "code" && (factor.score ?? 0) >= 1.0
+        return Reason(
+            kind: factor.name == "code" ? .code : .risk, action: critical ? max(action, .quarantine) : action,
             message: "\(factor.name) \(formatScore(factor.score ?? 0)): \(firstLine(factor.reason))",
             subject: factor.name)
     }

@@ -84,11 +84,18 @@ import Testing
         #expect(try world.testbed.installed() == ["quietcharts": "2.0"])
     }
 
+    /// The venv's site-packages directory.
+    static func sitePackages(_ venv: URL) throws -> String? {
+        let lib = venv.appendingPathComponent("lib")
+        return try FileManager.default.contentsOfDirectory(atPath: lib.path).first.map {
+            lib.path + "/" + $0 + "/site-packages"
+        }
+    }
+
     /// Every file name at the top of the venv's site-packages.
     static func sitePackagesFiles(_ venv: URL) throws -> [String] {
-        let lib = venv.appendingPathComponent("lib")
-        let python = try #require(try FileManager.default.contentsOfDirectory(atPath: lib.path).first)
-        return try FileManager.default.contentsOfDirectory(atPath: lib.path + "/" + python + "/site-packages")
+        let site = try #require(try sitePackages(venv))
+        return try FileManager.default.contentsOfDirectory(atPath: site)
     }
 
     /// A verdict the cache holds for `quietcharts==2.0` holds for those bytes only: the same name and version with

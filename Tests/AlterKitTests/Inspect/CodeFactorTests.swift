@@ -53,4 +53,23 @@ import Testing
             failures: [], config: .defaults, mode: .install, now: Date(timeIntervalSince1970: 1_800_000_000))
         #expect(allowed.verdict.action == .allow)
     }
+
+    /// A critical code finding is QUARANTINE in a scan too (where `risk_action` is ALERT by default); a stricter
+    /// `risk_action` still wins, and lower severities follow `risk_action` as before.
+    @Test func criticalCodeIsQuarantineInAScanAndAStricterActionWins() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func decide(_ score: Double, _ config: Configuration = .defaults) -> Action {
+            let risk = RiskAssessment(
+                factors: [RiskFactor(name: "code", score: score, reason: "critical: pth-code at x.pth")], composite: 30)
+            return PolicyEngine.decide(
+                dependency: Dependency(name: "x", version: "1.0"), vulnerabilities: [], risk: risk, failures: [],
+                config: config, mode: .scan, now: now
+            ).verdict.action
+        }
+        #expect(decide(1.0) == .quarantine)
+        #expect(decide(0.8) == .allow)
+        var strict = Configuration.defaults
+        strict.riskActions[.scan] = .block
+        #expect(decide(1.0, strict) == .block)
+    }
 }
