@@ -373,7 +373,7 @@ package struct InstallGate: Sendable {
         if !quarantined.isEmpty {
             return try await quarantineAndInstallRest(
                 pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
-                wheelsOnly: wheelsOnly, carriedOptions: sources.files?.inventory.options ?? [], workspace: workspace)
+                wheelsOnly: wheelsOnly, carriedLines: try carriedLines(sources.files), workspace: workspace)
         }
 
         let items = outcome.items
@@ -382,11 +382,12 @@ package struct InstallGate: Sendable {
         if let obstacle { diagnostics.debug("pinned by version (constraints), not by hash: \(obstacle)") }
         if obstacle == nil, !invocation.isDryRun,
             let arguments = invocation.pinnedInstallArguments(
-                requirements: requirementsPath, requireHashes: true, onlyBinary: wheelsOnly,
-                carriedOptions: sources.files?.inventory.options ?? [])
+                requirements: requirementsPath, requireHashes: true, onlyBinary: wheelsOnly)
         {
             _ = try workspace.write(
-                "requirements.txt", try items.map { try ArgumentSafety.pinnedRequirementLine($0, withHash: true) })
+                "requirements.txt",
+                try carriedLines(sources.files)
+                    + items.map { try ArgumentSafety.pinnedRequirementLine($0, withHash: true) })
             outcome.installMode = .hashPinned
             outcome.installArguments = arguments
         } else {
@@ -403,6 +404,25 @@ package struct InstallGate: Sendable {
         outcome.result = code == 0 ? .installed : .installFailed
         outcome.exitCode = code
         return outcome
+    }
+
+    /// The user's requirements files' index options as option lines of the generated requirements file (not on
+    /// the command line, where credentials in an index URL would show in the process list).
+    func carriedLines(_ files: UserRequirementFiles?) throws -> [String] {
+        try (files?.optionPairs ?? []).map { name, value in
+            guard !ArgumentSafety.hasControlCharacters(value) else {
+                throw GateError.unsafeArgument(value, reason: "a control character in a requirements file option")
+            }
+            return value.isEmpty ? name : name + " " + Self.shellQuoted(value)
+        }
+    }
+
+    /// `value` as one word for `shlex.split` (how pip splits the options of a requirements-file line).
+    package static func shellQuoted(_ value: String) -> String {
+        let safe = value.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "@%+=:,./_~-".unicodeScalars.contains($0)
+        }
+        return safe ? value : "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Why the final install cannot replace the user's requirements by a hash-pinned requirements file, or nil.
@@ -426,7 +446,7 @@ package struct InstallGate: Sendable {
     private func quarantineAndInstallRest(
         pip: PipCommand, invocation: PipInvocation, report: PipReport,
         quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, wheelsOnly: Bool,
-        carriedOptions: [String], workspace: Workspace
+        carriedLines: [String], workspace: Workspace
     ) async throws -> GateOutcome {
         var outcome = outcome
         outcome.result = .quarantined
@@ -496,11 +516,10 @@ package struct InstallGate: Sendable {
                 ? try ArgumentSafety.pinnedRequirementLine(item, withHash: withHash)
                 : try ArgumentSafety.directArchiveLine(item)
         }
-        let requirements = try workspace.write("requirements-rest.txt", lines)
+        let requirements = try workspace.write("requirements-rest.txt", carriedLines + lines)
         guard
             let arguments = invocation.pinnedInstallArguments(
-                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly,
-                carriedOptions: carriedOptions)
+                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly)
         else {
             diagnostics.emit(
                 Diagnostic(

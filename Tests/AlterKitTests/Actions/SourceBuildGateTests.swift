@@ -241,6 +241,11 @@ import Testing
         #expect(SourceBuilds.sourceOnly(failure: failure, debugOutput: "").isEmpty)
     }
 
+    @Test func carriedOptionValuesAreOneWordForShlex() {
+        #expect(InstallGate.shellQuoted("https://u:p@idx.example/simple/") == "https://u:p@idx.example/simple/")
+        #expect(InstallGate.shellQuoted("/path with space/it's") == "'/path with space/it'\\''s'")
+    }
+
     @Test func remoteSourceArchivesAreTold() {
         #expect(SourceBuilds.isRemoteSourceArchive("https://x.example/a-1.0.tar.gz"))
         #expect(SourceBuilds.isRemoteSourceArchive("ftp://x.example/a-1.0.zip"))
