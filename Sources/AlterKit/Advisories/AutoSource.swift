@@ -12,7 +12,13 @@ package struct AutoSource: VulnerabilitySource {
     }
 
     package func lookup(_ packages: [PackageQuery]) async -> VulnerabilityLookup {
-        var answer = await primary.lookup(packages)
+        await lookup(packages, reusable: { _, _ in false })
+    }
+
+    package func lookup(
+        _ packages: [PackageQuery], reusable: @escaping @Sendable (PackageQuery, String) -> Bool
+    ) async -> VulnerabilityLookup {
+        var answer = await primary.lookup(packages, reusable: reusable)
         let failed = answer.failures
         guard !failed.isEmpty else { return answer }
 

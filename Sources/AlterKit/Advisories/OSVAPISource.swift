@@ -59,6 +59,12 @@ package struct OSVAPISource: VulnerabilitySource {
     }
 
     package func lookup(_ packages: [PackageQuery]) async -> VulnerabilityLookup {
+        await lookup(packages, reusable: { _, _ in false })
+    }
+
+    package func lookup(
+        _ packages: [PackageQuery], reusable: @escaping @Sendable (PackageQuery, String) -> Bool
+    ) async -> VulnerabilityLookup {
         let queries = Array(Set(packages)).sorted()
         let info = SourceInfo(name: Self.sourceName, location: configuration.baseURL, dataDate: clock.now())
         var results: [PackageQuery: Result<[VulnerabilityFinding], SourceFailure>] = [:]
@@ -66,8 +72,17 @@ package struct OSVAPISource: VulnerabilitySource {
 
         // 1. Which vulnerabilities (id + modified) affect each package.
         let listed = await listVulnerabilities(queries)
+        // A query whose advisory data the caller already has an answer for needs no records (a warm scan).
+        var reused = Set<PackageQuery>()
         var needed = Set<RecordKey>()
-        for (_, outcome) in listed { if case .success(let keys) = outcome { needed.formUnion(keys) } }
+        for (query, outcome) in listed {
+            guard case .success(let keys) = outcome else { continue }
+            if reusable(query, Self.fingerprint(keys)) {
+                reused.insert(query)
+            } else {
+                needed.formUnion(keys)
+            }
+        }
 
         // 2. Full records: from the cache at that `modified`, else fetched.
         let (records, fetchFailures) = await fullRecords(Array(needed).sorted())
@@ -79,6 +94,9 @@ package struct OSVAPISource: VulnerabilitySource {
             {
             case .failure(let failure):
                 results[query] = .failure(failure)
+            case .success(let keys) where reused.contains(query):
+                results[query] = .success([])
+                fingerprints[query] = Self.fingerprint(keys)
             case .success(let keys):
                 if let failed = keys.sorted().first(where: { fetchFailures[$0] != nil }),
                     let why = fetchFailures[failed]
@@ -89,11 +107,15 @@ package struct OSVAPISource: VulnerabilitySource {
                 let matched = keys.compactMap { records[$0] }
                 results[query] = .success(
                     builder.findings(for: matched, package: query.name, version: query.version, memo: memo))
-                fingerprints[query] = AdvisoryFingerprint.of(
-                    source: Self.sourceName, records: keys.map { (id: $0.id, modified: $0.modified) })
+                fingerprints[query] = Self.fingerprint(keys)
             }
         }
         return VulnerabilityLookup(results: results, sourceInfo: info, fingerprints: fingerprints)
+    }
+
+    /// The advisory-data fingerprint of one query's answer: its records' ids and `modified` stamps.
+    static func fingerprint(_ keys: Set<RecordKey>) -> String {
+        AdvisoryFingerprint.of(source: sourceName, records: keys.map { (id: $0.id, modified: $0.modified) })
     }
 
     // MARK: querybatch

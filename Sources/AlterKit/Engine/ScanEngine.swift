@@ -68,27 +68,57 @@ package struct ScanEngine: Sendable {
     ) async -> ScanReport {
         let now = clock.now()
         var skippedOut = skipped
-        var checkable: [Dependency] = []
+        var lookedUp: [Dependency] = []
         for dependency in dependencies {
             if let reason = Self.skipReason(dependency) {
                 skippedOut.append(SkippedDependency(dependency: dependency, reason: reason))
             } else {
-                checkable.append(dependency)
+                lookedUp.append(dependency)
             }
         }
+        let checkable = lookedUp
         let queries = Array(Set(checkable.map(Self.query))).sorted()
-        let lookup = await vulnerabilities.lookup(queries)
         let policyFingerprint = configuration.fingerprint
+        let mode = mode
+        let contents = checkable.map { risk?.contentFingerprint(of: $0, mode: mode) }
+        @Sendable func key(_ index: Int, data: String) -> VerdictCache.Key {
+            let query = Self.query(checkable[index])
+            return VerdictCache.Key(
+                name: query.name, version: query.version, mode: mode, policy: policyFingerprint,
+                data: data + (contents[index].map { "|content:" + $0 } ?? ""))
+        }
+
+        // A query whose every dependency has a cached verdict under the advisory data the source lists for it is
+        // answered from the cache: the source then fetches and matches no records for it (a warm scan).
+        var indexesByQuery: [PackageQuery: [Int]] = [:]
+        for (index, dependency) in checkable.enumerated() {
+            indexesByQuery[Self.query(dependency), default: []].append(index)
+        }
+        let reused = ReusedVerdicts()
+        let lookup: VulnerabilityLookup
+        if let cache = verdictCache {
+            let indexesByQuery = indexesByQuery
+            lookup = await vulnerabilities.lookup(queries) { query, fingerprint in
+                var hits: [Int: CachedVerdict] = [:]
+                for index in indexesByQuery[query] ?? [] {
+                    guard let hit = try? cache.lookup(key(index, data: fingerprint), now: now) else { return false }
+                    hits[index] = hit
+                }
+                guard !hits.isEmpty else { return false }
+                reused.add(hits)
+                return true
+            }
+        } else {
+            lookup = await vulnerabilities.lookup(queries)
+        }
 
         // The verdict cache answers for packages whose advisory data is unchanged under this policy.
-        var cached: [Int: CachedVerdict] = [:]
+        var cached = reused.all
         var keys: [Int: VerdictCache.Key] = [:]
-        for (index, dependency) in checkable.enumerated() {
+        for (index, dependency) in checkable.enumerated() where cached[index] == nil {
             let query = Self.query(dependency)
-            guard case .success = lookup.results[query], var data = lookup.fingerprints[query] else { continue }
-            if let content = risk?.contentFingerprint(of: dependency, mode: mode) { data += "|content:" + content }
-            let key = VerdictCache.Key(
-                name: query.name, version: query.version, mode: mode, policy: policyFingerprint, data: data)
+            guard case .success = lookup.results[query], let data = lookup.fingerprints[query] else { continue }
+            let key = key(index, data: data)
             keys[index] = key
             if let cache = verdictCache {
                 do {
@@ -162,5 +192,23 @@ package struct ScanEngine: Sendable {
 
     static func query(_ dependency: Dependency) -> PackageQuery {
         PackageQuery(name: dependency.normalizedName, version: dependency.version ?? "")
+    }
+}
+
+/// Verdicts the cache answered while the source was listing advisories (filled from the source's tasks).
+private final class ReusedVerdicts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hits: [Int: CachedVerdict] = [:]
+
+    func add(_ more: [Int: CachedVerdict]) {
+        lock.lock()
+        hits.merge(more) { a, _ in a }
+        lock.unlock()
+    }
+
+    var all: [Int: CachedVerdict] {
+        lock.lock()
+        defer { lock.unlock() }
+        return hits
     }
 }

@@ -145,3 +145,63 @@ final class FixedRisk: RiskAssessor, @unchecked Sendable {
         #expect(risk.asked == ["six", "six"])
     }
 }
+
+/// The warm path against the OSV API double: verdicts the cache holds for the listed advisory data are reused
+/// without fetching or matching a single record; new data for one package recomputes exactly that package.
+@Suite struct ScanEngineWarmPathTests {
+    @Test func cachedVerdictsNeedNoRecordsAndNewDataIsRecomputed() async throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clock = FixedClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let records = (0..<3).map { index in
+            OSVRecords.record(
+                "PYSEC-2099-\(index)", package: "pkg\(index)",
+                ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])], label: "HIGH")
+        }
+        let double = try OSVDouble(records: records)
+        let verdicts = try VerdictCache(
+            path: dir.appendingPathComponent("verdicts.sqlite").path, diagnostics: NullDiagnostics(), clock: clock)
+        let dependencies = (0..<5).map { Dependency(name: "pkg\($0)", version: "1.0") }
+        func scan() async -> ScanReport {
+            // A fresh record cache every time: only the verdict cache can spare the record fetches.
+            let source = OSVAPISource(
+                configuration: .init(baseURL: double.baseURL), http: TestHTTP.client(),
+                cache: InMemoryAdvisoryCache(), clock: clock, diagnostics: NullDiagnostics())
+            return await ScanEngine(
+                configuration: .defaults, mode: .scan, vulnerabilities: source, risk: nil, verdictCache: verdicts,
+                clock: clock, diagnostics: NullDiagnostics()
+            ).scan(dependencies, targets: ["r"])
+        }
+        func summary(_ report: ScanReport) -> [String] {
+            report.results.map {
+                "\($0.dependency.normalizedName) \($0.verdict.action) \($0.vulnerabilities.map(\.id).sorted())"
+            }.sorted()
+        }
+
+        let cold = await scan()
+        #expect(double.detailRequests == 3)
+        #expect(cold.results.filter { $0.verdict.action == .block }.count == 3)
+
+        double.resetCounts()
+        let warm = await scan()
+        #expect(double.batchRequests == 1)
+        #expect(double.detailRequests == 0)
+        #expect(summary(warm) == summary(cold))
+        #expect(warm.results.allSatisfy { $0.failures.isEmpty })
+
+        // pkg1's record changes (a new `modified`, now rated low): only its record is fetched again, and its verdict
+        // follows the new data.
+        double.upsert([
+            OSVRecords.record(
+                "PYSEC-2099-1", package: "pkg1", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
+                label: "LOW", modified: "2025-01-01T00:00:00Z")
+        ])
+        double.resetCounts()
+        let changed = await scan()
+        #expect(double.detailRequests == 1)
+        let pkg1 = try #require(changed.results.first { $0.dependency.normalizedName == "pkg1" })
+        #expect(pkg1.verdict.action < .block)
+        #expect(pkg1.vulnerabilities.map(\.id) == ["PYSEC-2099-1"])
+        #expect(changed.results.filter { $0.verdict.action == .block }.count == 2)
+    }
+}
