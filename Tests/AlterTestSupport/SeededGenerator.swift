@@ -38,3 +38,27 @@ public struct StringMutator: Sendable {
         return scalars.joined()
     }
 }
+
+/// Random damage to a document's bytes for fuzzing: one to three edits, each a bit flip, a deletion of up to eight
+/// bytes, or an insertion of one of `tokens` (the format's own punctuation and awkward values). Never empty.
+public struct ByteMutator: Sendable {
+    public var tokens: [[UInt8]]
+
+    public init(tokens: [String], raw: [[UInt8]] = [[0], [0xFF], [0xC3]]) {
+        self.tokens = tokens.map { Array($0.utf8) } + raw
+    }
+
+    public func mutate(_ original: [UInt8], using g: inout SeededGenerator) -> [UInt8] {
+        var bytes = original
+        for _ in 0..<Int.random(in: 1...3, using: &g) {
+            let at = Int.random(in: 0..<bytes.count, using: &g)
+            switch Int.random(in: 0..<3, using: &g) {
+            case 0: bytes[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &g)
+            case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &g)))
+            default: bytes.insert(contentsOf: tokens.randomElement(using: &g)!, at: at)
+            }
+            if bytes.isEmpty { bytes = [0x7B] }
+        }
+        return bytes
+    }
+}

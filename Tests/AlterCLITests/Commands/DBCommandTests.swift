@@ -11,9 +11,11 @@ import Testing
         var err: String
     }
 
-    static func run(_ arguments: [String], home: URL) async -> Run {
+    /// `alterks ARGUMENTS` in-process under `home` (XDG folders inside it); `terminal` makes stderr a 60-column
+    /// terminal.
+    static func run(_ arguments: [String], home: URL, terminal: Bool = false) async -> Run {
         let out = BufferStream()
-        let err = BufferStream()
+        let err = BufferStream(terminal: terminal, columns: 60)
         let context = CLIContext(
             stdout: out, stderr: err,
             environment: [

@@ -7,30 +7,8 @@ import Testing
 /// The live progress line: on a terminal's stderr only, redrawn in place, erased before results, never with
 /// `--quiet`, never when stderr is a file or a pipe.
 @Suite struct ScanProgressTests {
-    struct Run {
-        var code: Int32
-        var out: String
-        var err: String
-    }
-
-    /// `alterks ARGUMENTS` in-process, stderr a terminal (or not), sources at the OSV double.
-    static func run(_ arguments: [String], home: URL, terminal: Bool) async -> Run {
-        let out = BufferStream()
-        let err = BufferStream(terminal: terminal, columns: 60)
-        let context = CLIContext(
-            stdout: out, stderr: err,
-            environment: [
-                "HOME": home.path, "XDG_DATA_HOME": home.appendingPathComponent("data").path,
-                "XDG_CACHE_HOME": home.appendingPathComponent("cache").path,
-            ],
-            currentDirectory: home.path,
-            makeServices: { diagnostics in
-                Services(
-                    http: TestHTTP.client(), clock: FixedClock(Date(timeIntervalSince1970: 1_800_000_000)),
-                    processes: PosixProcessRunner(), environment: [:], diagnostics: diagnostics)
-            })
-        let code = await CLIContext.$current.withValue(context) { await AlterKSMain.run(arguments) }
-        return Run(code: code, out: out.text, err: err.text)
+    static func run(_ arguments: [String], home: URL, terminal: Bool) async -> DBCommandTests.Run {
+        await DBCommandTests.run(arguments, home: home, terminal: terminal)
     }
 
     /// Twelve pinned packages, four of them with one advisory each (so four records are fetched).

@@ -52,27 +52,16 @@ import Testing
 
     @Test func mutatedRecordsDecodeOrFailCleanly() throws {
         var g = SeededGenerator(seed: 0x05F_2024)
-        let tokens: [[UInt8]] =
-            [
-                "{", "}", "[", "]", "\"", ",", ":", "null", "true", "-1", "1e999", "\\u0000", "\u{FEFF}", "\"0\"",
-                "\"introduced\"", "\"fixed\"", "\"SEMVER\"", "\"ECOSYSTEM\"", "\"GIT\"", "\"CVSS:3.1/AV:N\"", "\"\"",
-            ]
-            .map { Array($0.utf8) } + [[0], [0xFF], [0xC3]]
+        let mutator = ByteMutator(tokens: [
+            "{", "}", "[", "]", "\"", ",", ":", "null", "true", "-1", "1e999", "\\u0000", "\u{FEFF}", "\"0\"",
+            "\"introduced\"", "\"fixed\"", "\"SEMVER\"", "\"ECOSYSTEM\"", "\"GIT\"", "\"CVSS:3.1/AV:N\"", "\"\"",
+        ])
         var tried = 0
         var decoded = 0
         for (record, json) in Self.sample {
             let original = [UInt8](json)
             for _ in 0..<40 {
-                var bytes = original
-                for _ in 0..<Int.random(in: 1...3, using: &g) {
-                    let at = Int.random(in: 0..<bytes.count, using: &g)
-                    switch Int.random(in: 0..<3, using: &g) {
-                    case 0: bytes[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &g)
-                    case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &g)))
-                    default: bytes.insert(contentsOf: tokens.randomElement(using: &g)!, at: at)
-                    }
-                    if bytes.isEmpty { bytes = [0x7B] }
-                }
+                let bytes = mutator.mutate(original, using: &g)
                 tried += 1
                 if Self.exercise(bytes, origin: "fuzz/\(record.id).json") { decoded += 1 }
             }

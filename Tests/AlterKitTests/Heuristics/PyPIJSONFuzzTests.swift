@@ -61,28 +61,17 @@ private struct OneBody: HTTPClient {
 
     @Test func mutatedAnswersAreScoredOrFailCleanly() async throws {
         var g = SeededGenerator(seed: 0x0059_5049)
-        let tokens: [[UInt8]] =
-            [
-                "{", "}", "[", "]", "\"", ",", ":", "null", "true", "-1", "1e999", "\\u0000", "\"\"",
-                "\"2026-13-45T99:99:99Z\"", "\"9999-01-01T00:00:00Z\"", "\"sdist\"", "[]", "{}",
-            ]
-            .map { Array($0.utf8) } + [[0], [0xFF], [0xC3]]
+        let mutator = ByteMutator(tokens: [
+            "{", "}", "[", "]", "\"", ",", ":", "null", "true", "-1", "1e999", "\\u0000", "\"\"",
+            "\"2026-13-45T99:99:99Z\"", "\"9999-01-01T00:00:00Z\"", "\"sdist\"", "[]", "{}",
+        ])
         var tried = 0
         var decoded = 0
         for file in Self.files {
             let original = try [UInt8](Data(contentsOf: TestPaths.shared("data/pypi-json/\(file)")))
             let name = String(file.dropLast(5))
             for _ in 0..<60 {
-                var bytes = original
-                for _ in 0..<Int.random(in: 1...3, using: &g) {
-                    let at = Int.random(in: 0..<bytes.count, using: &g)
-                    switch Int.random(in: 0..<3, using: &g) {
-                    case 0: bytes[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &g)
-                    case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &g)))
-                    default: bytes.insert(contentsOf: tokens.randomElement(using: &g)!, at: at)
-                    }
-                    if bytes.isEmpty { bytes = [0x7B] }
-                }
+                let bytes = mutator.mutate(original, using: &g)
                 tried += 1
                 if try await Self.assess(bytes, name: name).decoded { decoded += 1 }
             }

@@ -44,24 +44,15 @@ import Testing
     /// Random byte flips, deletions and insertions of JSON punctuation: a result or a clean rejection.
     @Test func mutatedReportsParseOrFailCleanly() throws {
         var g = SeededGenerator(seed: 0x9199_7E90)
-        let tokens: [[UInt8]] =
-            ["{", "}", "[", "]", "\"", ",", ":", "null", "true", "1e999", "\\u0000", "\u{FEFF}"]
-            .map { Array($0.utf8) } + [[0], [0xFF], [0xC3]]
+        let mutator = ByteMutator(tokens: [
+            "{", "}", "[", "]", "\"", ",", ":", "null", "true", "1e999", "\\u0000", "\u{FEFF}",
+        ])
         var tried = 0
         var parsed = 0
         for name in Self.fixtures {
             let original = try Self.load(name)
             for _ in 0..<300 {
-                var bytes = original
-                for _ in 0..<Int.random(in: 1...3, using: &g) {
-                    let at = Int.random(in: 0..<bytes.count, using: &g)
-                    switch Int.random(in: 0..<3, using: &g) {
-                    case 0: bytes[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &g)
-                    case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...8, using: &g)))
-                    default: bytes.insert(contentsOf: tokens.randomElement(using: &g)!, at: at)
-                    }
-                    if bytes.isEmpty { bytes = [0x7B] }
-                }
+                let bytes = mutator.mutate(original, using: &g)
                 tried += 1
                 do {
                     let report = try PipReport.parse(Data(bytes), source: name)
