@@ -94,32 +94,42 @@ package struct ScanEngine: Sendable {
         for (index, dependency) in checkable.enumerated() {
             indexesByQuery[Self.query(dependency), default: []].append(index)
         }
-        let reused = ReusedVerdicts()
+        let reads = VerdictReads()
         let lookup: VulnerabilityLookup
         if let cache = verdictCache {
             let indexesByQuery = indexesByQuery
             lookup = await vulnerabilities.lookup(queries) { query, fingerprint in
-                var hits: [Int: CachedVerdict] = [:]
-                for index in indexesByQuery[query] ?? [] {
-                    guard let hit = try? cache.lookup(key(index, data: fingerprint), now: now) else { return false }
-                    hits[index] = hit
+                guard let indexes = indexesByQuery[query] else { return false }
+                for index in indexes {
+                    let key = key(index, data: fingerprint)
+                    let answer: CachedVerdict?
+                    do {
+                        answer = try cache.lookup(key, now: now)
+                    } catch {
+                        return false  // read again below, where the failure is reported
+                    }
+                    reads.record(key, answer)
+                    if answer == nil { return false }
                 }
-                guard !hits.isEmpty else { return false }
-                reused.add(hits)
                 return true
             }
         } else {
             lookup = await vulnerabilities.lookup(queries)
         }
 
-        // The verdict cache answers for packages whose advisory data is unchanged under this policy.
-        var cached = reused.all
+        // The verdict cache answers for packages whose advisory data is unchanged under this policy (each key read
+        // once: the answers read while the source listed advisories are reused).
+        var cached: [Int: CachedVerdict] = [:]
         var keys: [Int: VerdictCache.Key] = [:]
-        for (index, dependency) in checkable.enumerated() where cached[index] == nil {
+        for (index, dependency) in checkable.enumerated() {
             let query = Self.query(dependency)
             guard case .success = lookup.results[query], let data = lookup.fingerprints[query] else { continue }
             let key = key(index, data: data)
             keys[index] = key
+            if let answer = reads.answer(for: key) {
+                cached[index] = answer
+                continue
+            }
             if let cache = verdictCache {
                 do {
                     if let hit = try cache.lookup(key, now: now) { cached[index] = hit }
@@ -195,20 +205,22 @@ package struct ScanEngine: Sendable {
     }
 }
 
-/// Verdicts the cache answered while the source was listing advisories (filled from the source's tasks).
-private final class ReusedVerdicts: @unchecked Sendable {
+/// Verdict-cache answers read while the source was listing advisories (a hit, or nil for a miss), so that the
+/// engine reads no key twice. Filled from the source's tasks.
+private final class VerdictReads: @unchecked Sendable {
     private let lock = NSLock()
-    private var hits: [Int: CachedVerdict] = [:]
+    private var answers: [VerdictCache.Key: CachedVerdict?] = [:]
 
-    func add(_ more: [Int: CachedVerdict]) {
+    func record(_ key: VerdictCache.Key, _ answer: CachedVerdict?) {
         lock.lock()
-        hits.merge(more) { a, _ in a }
+        answers[key] = answer
         lock.unlock()
     }
 
-    var all: [Int: CachedVerdict] {
+    /// `.some(nil)` for a key read and missed, nil for a key not read.
+    func answer(for key: VerdictCache.Key) -> CachedVerdict?? {
         lock.lock()
         defer { lock.unlock() }
-        return hits
+        return answers[key]
     }
 }
