@@ -161,7 +161,7 @@ struct PyPIResponder: Sendable {
             info["version"] = version
             document = [
                 "info": info, "urls": files, "last_serial": document["last_serial"] ?? 1,
-                "vulnerabilities": matcher.matchingRecords(name: name, version: version).map(Self.entry),
+                "vulnerabilities": matcher.matchingRecords(name: name, version: version).map(PyPIDouble.entry),
             ]
         }
         let body =
@@ -230,19 +230,6 @@ struct PyPIResponder: Sendable {
             "digests": ["sha256": sha256], "upload_time": uploaded, "upload_time_iso_8601": uploaded + ".000000Z",
             "url": "https://files.pythonhosted.org/packages/\(filename)", "yanked": false, "yanked_reason": NSNull(),
             "requires_python": ">=3.8", "has_sig": false,
-        ]
-    }
-
-    /// One `vulnerabilities` entry as PyPI serves it.
-    static func entry(_ record: OSVRecord) -> [String: Any] {
-        let fixed = record.affected.filter { $0.package.ecosystem == "PyPI" }
-            .flatMap(\.ranges).filter { $0.type == "ECOSYSTEM" }
-            .flatMap(\.events).filter { $0.kind == .fixed }.map(\.version)
-        return [
-            "id": record.id, "aliases": record.aliases, "details": record.details ?? "",
-            "summary": record.summary ?? NSNull(), "fixed_in": fixed,
-            "link": "https://osv.dev/vulnerability/\(record.id)", "source": "osv",
-            "withdrawn": record.withdrawn ?? NSNull(),
         ]
     }
 }

@@ -55,6 +55,14 @@ public struct GateTestbed: Sendable {
     package func launcher() -> LogFileLauncher { LogFileLauncher(path: log.path) }
 
     public func remove() { try? FileManager.default.removeItem(at: root) }
+
+    /// Writes `FOLDER/pyproject.toml` whose `[tool.alterks]` sends both sources to loopback doubles (`source =
+    /// "osv"`), followed by the `extra` lines (e.g. `min_release_age = 0`).
+    public static func writeConfig(in folder: URL, osvURL: String, pypiURL: String, extra: [String] = []) throws {
+        let lines =
+            ["[tool.alterks]", "source = \"osv\"", "osv_url = \"\(osvURL)\"", "pypi_url = \"\(pypiURL)\""] + extra
+        try Data(lines.joined(separator: "\n").utf8).write(to: folder.appendingPathComponent("pyproject.toml"))
+    }
 }
 
 /// Runs attached processes with stdout and stderr appended to a file.

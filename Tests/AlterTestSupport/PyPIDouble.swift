@@ -118,8 +118,8 @@ public final class PyPIDouble: @unchecked Sendable {
         return .json(data: body)
     }
 
-    /// One `vulnerabilities` entry as PyPI serves it.
-    static func entry(_ record: OSVRecord) -> [String: Any] {
+    /// One `vulnerabilities` entry as PyPI serves it (also served by `alterks-doubles`).
+    package static func entry(_ record: OSVRecord) -> [String: Any] {
         let fixed = record.affected.filter { $0.package.ecosystem == "PyPI" }
             .flatMap(\.ranges).filter { $0.type == "ECOSYSTEM" }
             .flatMap(\.events).filter { $0.kind == .fixed }.map(\.version)

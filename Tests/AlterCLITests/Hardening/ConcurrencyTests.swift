@@ -119,16 +119,9 @@ struct ConcurrencyTests {
                     GateEngineEndToEndTests.projectJSON(
                         name, uploads: [("0.9", old), ("1.0", old.addingTimeInterval(86400))])))
         }
-        try Data(
-            """
-            [tool.alterks]
-            source = "osv"
-            osv_url = "\(osv.baseURL)"
-            pypi_url = "\(pypi.baseURL)"
-            min_release_age = 0
-            risk_threshold = 95
-            """.utf8
-        ).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
+        try GateTestbed.writeConfig(
+            in: testbed.root, osvURL: osv.baseURL, pypiURL: pypi.baseURL,
+            extra: ["min_release_age = 0", "risk_threshold = 95"])
         try Data("tinyold==0.9\ntinyclean==1.0\n".utf8).write(
             to: testbed.root.appendingPathComponent("monitored.txt"))
         // One cache folder and one state folder for all three.

@@ -78,6 +78,14 @@ struct HardeningSandbox {
     }
 
     /// Runs `alterks ARGUMENTS` in-process with this sandbox's environment and live services.
+    /// `alterks scan --config CONFIG -r REQUIREMENTS --no-heuristics --format json` with the sandbox's cache folder.
+    func scanJSON(config: String, requirements: String) async -> CLIResult {
+        await run([
+            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
+            "--cache-dir", path("cache"),
+        ])
+    }
+
     func run(_ arguments: [String]) async -> CLIResult {
         let out = BufferStream()
         let err = BufferStream()

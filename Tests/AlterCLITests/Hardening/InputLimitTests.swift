@@ -48,10 +48,7 @@ struct InputLimitTests {
         let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
         let before = peakResidentBytes()
 
-        let result = await sandbox.run([
-            "scan", "--config", config, "-r", path, "--no-heuristics", "--format", "json",
-            "--cache-dir", sandbox.path("cache"),
-        ])
+        let result = await sandbox.scanJSON(config: config, requirements: path)
 
         let grown = peakResidentBytes() - before
         #expect(result.status == ExitStatus.usage.rawValue, "\(result.output.prefix(2000))")
@@ -120,10 +117,7 @@ struct InputLimitTests {
             baseURL: server.baseURL, extra: "source = \"\(source)\"", timeout: 60, totalTimeout: 120)
         let before = peakResidentBytes()
 
-        let result = await sandbox.run([
-            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
-            "--cache-dir", sandbox.path("cache"),
-        ])
+        let result = await sandbox.scanJSON(config: config, requirements: requirements)
 
         let grown = peakResidentBytes() - before
         #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output.prefix(2000))")

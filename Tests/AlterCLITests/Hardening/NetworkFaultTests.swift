@@ -84,10 +84,7 @@ struct NetworkFaultTests {
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
         let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
 
-        let result = await sandbox.run([
-            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
-            "--cache-dir", sandbox.path("cache"),
-        ])
+        let result = await sandbox.scanJSON(config: config, requirements: requirements)
 
         #expect(fault.allowed.contains(result.status), "\(fault.name): \(result.output)")
         #expect(result.status != ExitStatus.clean.rawValue)
@@ -116,10 +113,7 @@ struct NetworkFaultTests {
         let config = try sandbox.config(
             baseURL: server.baseURL, extra: #"source = "osv""#, timeout: 60, totalTimeout: 300)
 
-        let result = await sandbox.run([
-            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
-            "--cache-dir", sandbox.path("cache"),
-        ])
+        let result = await sandbox.scanJSON(config: config, requirements: requirements)
 
         #expect(result.status == ExitStatus.findings.rawValue, "\(result.output)")
         #expect(result.stdout.contains(MiniOSV.vulnerabilityID))
@@ -136,10 +130,7 @@ struct NetworkFaultTests {
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
         let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
 
-        let result = await sandbox.run([
-            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
-            "--cache-dir", sandbox.path("cache"),
-        ])
+        let result = await sandbox.scanJSON(config: config, requirements: requirements)
 
         #expect(result.status == ExitStatus.findings.rawValue, "\(result.output)")
         #expect(result.stdout.contains(MiniOSV.vulnerabilityID))

@@ -20,14 +20,7 @@ import Testing
         let pypi = try PyPIDouble()
         defer { pypi.server.stop() }
         try Data("tinyweb==1.0\ntinydb-extra==3.0\n".utf8).write(to: dir.appendingPathComponent("requirements.txt"))
-        try Data(
-            """
-            [tool.alterks]
-            source = "osv"
-            osv_url = "\(osv.baseURL)"
-            pypi_url = "\(pypi.baseURL)"
-            """.utf8
-        ).write(to: dir.appendingPathComponent("pyproject.toml"))
+        try GateTestbed.writeConfig(in: dir, osvURL: osv.baseURL, pypiURL: pypi.baseURL)
         let environment = [
             "HOME": dir.path, "XDG_CACHE_HOME": dir.appendingPathComponent("cache").path,
             "XDG_DATA_HOME": dir.appendingPathComponent("data").path,

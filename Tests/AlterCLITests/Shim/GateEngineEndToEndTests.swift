@@ -45,15 +45,9 @@ import Testing
         func context(
             err: BufferStream, out: BufferStream = BufferStream(), minReleaseAge: String = "0", riskThreshold: Int = 95
         ) throws -> CLIContext {
-            let config = """
-                [tool.alterks]
-                source = "osv"
-                osv_url = "\(osv.baseURL)"
-                pypi_url = "\(pypi.baseURL)"
-                min_release_age = \(minReleaseAge)
-                risk_threshold = \(riskThreshold)
-                """
-            try Data(config.utf8).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
+            try GateTestbed.writeConfig(
+                in: testbed.root, osvURL: osv.baseURL, pypiURL: pypi.baseURL,
+                extra: ["min_release_age = \(minReleaseAge)", "risk_threshold = \(riskThreshold)"])
             let environment = testbed.environment
             return CLIContext(
                 stdout: out, stderr: err, environment: environment, currentDirectory: testbed.root.path,

@@ -89,15 +89,8 @@ import Testing
         defer { osv.server.stop() }
         let pypi = try PyPIDouble()
         defer { pypi.server.stop() }
-        try Data(
-            """
-            [tool.alterks]
-            source = "osv"
-            osv_url = "\(osv.baseURL)"
-            pypi_url = "\(pypi.baseURL)"
-            min_release_age = 0
-            """.utf8
-        ).write(to: testbed.root.appendingPathComponent("pyproject.toml"))
+        try GateTestbed.writeConfig(
+            in: testbed.root, osvURL: osv.baseURL, pypiURL: pypi.baseURL, extra: ["min_release_age = 0"])
         let venvBin = testbed.venv.appendingPathComponent("bin").path
         let environment = environment(
             testbed, path: "\(shims.path):\(venvBin):/usr/bin:/bin", ["ALTERKS_BIN": alterks.path])
