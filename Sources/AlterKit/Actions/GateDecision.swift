@@ -23,14 +23,18 @@ package struct GateDecider: Sendable {
     package var decide: @Sendable ([Dependency]) async throws -> [GateDecision]
     /// Releases younger than this many hours are not installed (0 turns the check off).
     package var minReleaseAgeHours: Double
+    /// Where the verified files live (the engine's artifact store, so that what it fetched and inspected is what
+    /// pip installs); nil: a store private to the gate run.
+    package var artifactStore: ArtifactStore?
     /// The configuration lets pip build source distributions during the dry run (`allow_source_builds`).
     package var allowSourceBuilds: Bool
 
     package init(
-        minReleaseAgeHours: Double = 48, allowSourceBuilds: Bool = false,
+        minReleaseAgeHours: Double = 48, allowSourceBuilds: Bool = false, artifactStore: ArtifactStore? = nil,
         decide: @escaping @Sendable ([Dependency]) async throws -> [GateDecision]
     ) {
         self.decide = decide
+        self.artifactStore = artifactStore
         self.minReleaseAgeHours = minReleaseAgeHours
         self.allowSourceBuilds = allowSourceBuilds
     }
@@ -61,6 +65,12 @@ package enum GateError: AlterKSError, Equatable {
     /// A requirements file could not be read before pip runs (so the gate cannot tell whether it makes pip build
     /// from source).
     case requirementsUnreadable(path: String, message: String)
+    /// The user's options cannot be told apart from their requirements by whole arguments (`-Ur FILE`).
+    case unsplittableOptions
+    /// A verified file for the final install could not be fetched (or found) again.
+    case artifactUnavailable(name: String, message: String)
+    /// A file of the artifact store no longer has the bytes that were verified: something changed it.
+    case verifiedFileChanged(name: String, path: String, expected: String, actual: String)
 
     package var exitStatus: ExitStatus {
         switch self {
@@ -97,6 +107,14 @@ package enum GateError: AlterKSError, Equatable {
         case .requirementsUnreadable(let path, let message):
             "cannot read requirements file \(path) (\(message)): the gate reads it before pip runs, to be sure it "
                 + "makes pip build nothing from source; nothing was run"
+        case .unsplittableOptions:
+            "cannot separate your pip options from your requirements with certainty (a short-option cluster such as "
+                + "-Ur FILE? write the options apart); nothing was installed"
+        case .artifactUnavailable(let name, let message):
+            "cannot place the verified file of \(name) for the install: \(message); nothing was installed"
+        case .verifiedFileChanged(let name, let path, let expected, let actual):
+            "the verified file of \(name) changed after it was checked (\(path): sha256 \(actual), verified "
+                + "\(expected)); refused and dropped from the cache; nothing was installed"
         }
     }
 }

@@ -184,7 +184,7 @@ package struct InstallGate: Sendable {
             }
         }
         return try await act(
-            pip: pip, invocation: invocation, report: report, outcome: outcome, sources: sources,
+            pip: pip, invocation: invocation, report: report, outcome: outcome, sources: sources, decider: decider,
             workspace: workspace)
     }
 
@@ -337,7 +337,7 @@ package struct InstallGate: Sendable {
 
     private func act(
         pip: PipCommand, invocation: PipInvocation, report: PipReport, outcome: GateOutcome, sources: SourcePlan,
-        workspace: Workspace
+        decider: GateDecider, workspace: Workspace
     ) async throws -> GateOutcome {
         let wheelsOnly = sources.allowed == nil
         var outcome = outcome
@@ -373,30 +373,26 @@ package struct InstallGate: Sendable {
         if !quarantined.isEmpty {
             return try await quarantineAndInstallRest(
                 pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
-                wheelsOnly: wheelsOnly, carriedLines: try carriedLines(sources.files), workspace: workspace)
+                sources: sources, decider: decider, workspace: workspace)
         }
 
-        let items = outcome.items
-        let requirementsPath = workspace.path("requirements.txt")
-        let obstacle = hashPinningObstacle(items: items, invocation: invocation, files: sources.files)
-        if let obstacle { diagnostics.debug("pinned by version (constraints), not by hash: \(obstacle)") }
-        if obstacle == nil, !invocation.isDryRun,
-            let arguments = invocation.pinnedInstallArguments(
-                requirements: requirementsPath, requireHashes: true, onlyBinary: wheelsOnly)
-        {
-            _ = try workspace.write(
-                "requirements.txt",
-                try carriedLines(sources.files)
-                    + items.map { try ArgumentSafety.pinnedRequirementLine($0, withHash: true) })
-            outcome.installMode = .hashPinned
-            outcome.installArguments = arguments
-        } else {
-            let constraints = try workspace.write(
-                "constraints.txt", try items.map { try ArgumentSafety.constraintLine($0) })
-            outcome.installMode = .constraints
-            outcome.installArguments = invocation.constrainedInstallArguments(
-                constraints: constraints, onlyBinary: wheelsOnly)
+        if !invocation.isDryRun, invocation.isCertain {
+            return try await installFinal(
+                outcome.items, pip: pip, invocation: invocation, sources: sources, decider: decider,
+                outcome: outcome, workspace: workspace)
         }
+        // The user's own --dry-run (or arguments this build cannot split with certainty): pip runs the user's
+        // command pinned to the scanned versions by a constraints file.
+        if !invocation.isCertain {
+            diagnostics.warning(
+                "some of your pip options are unknown to this build: the install is pinned to the scanned versions "
+                    + "by a constraints file, not installed from the verified files")
+        }
+        let constraints = try workspace.write(
+            "constraints.txt", try outcome.items.map { try ArgumentSafety.constraintLine($0) })
+        outcome.installMode = .constraints
+        outcome.installArguments = invocation.constrainedInstallArguments(
+            constraints: constraints, onlyBinary: wheelsOnly)
         let installStart = ContinuousClock.now
         let code = try await launcher.run(
             pip.executable, pip.arguments(outcome.installArguments ?? []), environment: pipEnvironment)
@@ -404,6 +400,83 @@ package struct InstallGate: Sendable {
         outcome.result = code == 0 ? .installed : .installFailed
         outcome.exitCode = code
         return outcome
+    }
+
+    /// The environment of the final install from verified files: pip's configuration may not add an index or a
+    /// find-links location (`PIP_FIND_LINKS` names the private folder, which replaces the configuration files'
+    /// find-links instead of adding to them).
+    func verifiedInstallEnvironment(folder: String) -> [String: String] {
+        var environment = pipEnvironment
+        for key in ["PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_FIND_LINKS", "PIP_NO_DEPS"] {
+            environment.removeValue(forKey: key)
+        }
+        environment["PIP_FIND_LINKS"] = folder
+        return environment
+    }
+
+    /// The final install: every verified file from the private folder (no index, no resolution, no download),
+    /// then what pip must build itself with `--no-deps`. `outcome.result` says how it ended.
+    private func installFinal(
+        _ items: [PipReportItem], pip: PipCommand, invocation: PipInvocation, sources: SourcePlan,
+        decider: GateDecider, outcome: GateOutcome, workspace: Workspace
+    ) async throws -> GateOutcome {
+        var outcome = outcome
+        let wheelsOnly = sources.allowed == nil
+        let plan = FinalInstallPlan(items)
+        for item in items {
+            diagnostics.debug("install path of \(Self.describe(item)): \(plan.path(of: item).rawValue)")
+        }
+        outcome.installMode = .verifiedFiles
+        outcome.result = .installed
+        let installStart = ContinuousClock.now
+        defer { outcome.timings.pipInstall += ContinuousClock.now - installStart }
+        if !plan.verified.isEmpty {
+            let store =
+                decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
+            let fetchStart = ContinuousClock.now
+            let folder = try await VerifiedFolder.prepare(
+                plan.verified, store: store, at: workspace.path("files"), concurrency: 16)
+            outcome.timings.fetch += ContinuousClock.now - fetchStart
+            let requirements = try workspace.write(
+                "requirements-verified.txt",
+                try carriedFormatLines(sources.files) + plan.verified.map(ArgumentSafety.verifiedRequirementLine))
+            guard
+                let arguments = invocation.verifiedInstallArguments(
+                    requirements: requirements, folder: folder.path, onlyBinary: wheelsOnly)
+            else { throw GateError.unsplittableOptions }
+            outcome.installArguments = arguments
+            let code = try await launcher.run(
+                pip.executable, pip.arguments(arguments), environment: verifiedInstallEnvironment(folder: folder.path))
+            if code != 0 {
+                outcome.result = .installFailed
+                outcome.exitCode = code
+                return outcome
+            }
+        }
+        if !plan.built.isEmpty {
+            let requirements = try workspace.write(
+                "requirements-built.txt",
+                try carriedLines(sources.files) + plan.built.map(ArgumentSafety.builtRequirementLine))
+            guard let arguments = invocation.builtInstallArguments(requirements: requirements, onlyBinary: wheelsOnly)
+            else { throw GateError.unsplittableOptions }
+            outcome.builtInstallArguments = arguments
+            if outcome.installArguments == nil { outcome.installArguments = arguments }
+            let code = try await launcher.run(pip.executable, pip.arguments(arguments), environment: pipEnvironment)
+            if code != 0 {
+                outcome.result = .installFailed
+                outcome.exitCode = code
+            }
+        }
+        return outcome
+    }
+
+    /// The user's requirements files' options that still mean something without an index (format and
+    /// pre-release choices), as option lines of the generated requirements file.
+    func carriedFormatLines(_ files: UserRequirementFiles?) throws -> [String] {
+        let kept: Set<String> = ["--no-binary", "--only-binary", "--pre", "--prefer-binary"]
+        return try carriedLines(files).filter { line in
+            kept.contains(String(line.prefix { $0 != " " }))
+        }
     }
 
     /// The user's requirements files' index options as option lines of the generated requirements file (not on
@@ -445,8 +518,8 @@ package struct InstallGate: Sendable {
     /// quarantined one.
     private func quarantineAndInstallRest(
         pip: PipCommand, invocation: PipInvocation, report: PipReport,
-        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, wheelsOnly: Bool,
-        carriedLines: [String], workspace: Workspace
+        quarantined: [(PipReportItem, GateDecision)], outcome: GateOutcome, sources: SourcePlan,
+        decider: GateDecider, workspace: Workspace
     ) async throws -> GateOutcome {
         var outcome = outcome
         outcome.result = .quarantined
@@ -501,41 +574,14 @@ package struct InstallGate: Sendable {
         guard !rest.isEmpty else { return outcome }
         if invocation.isDryRun { return outcome }
 
-        if let odd = rest.first(where: { !($0.kind == .index || ($0.kind == .directArchive && $0.sha256 != nil)) }) {
-            diagnostics.emit(
-                Diagnostic(
-                    .error,
-                    "cannot install the rest apart from the quarantined packages: \(Self.describe(odd)) is a "
-                        + "\(odd.kind.rawValue) reference; nothing else was installed"))
-            outcome.result = .dependsOnQuarantined
-            return outcome
-        }
-        let withHash = rest.allSatisfy { $0.sha256 != nil }
-        let lines = try rest.map { item in
-            item.kind == .index
-                ? try ArgumentSafety.pinnedRequirementLine(item, withHash: withHash)
-                : try ArgumentSafety.directArchiveLine(item)
-        }
-        let requirements = try workspace.write("requirements-rest.txt", carriedLines + lines)
-        guard
-            let arguments = invocation.pinnedInstallArguments(
-                requirements: requirements, requireHashes: withHash, onlyBinary: wheelsOnly)
-        else {
-            diagnostics.emit(
-                Diagnostic(
-                    .error,
-                    "cannot separate your pip options from your requirements with certainty; nothing else was "
-                        + "installed"))
-            outcome.result = .dependsOnQuarantined
-            return outcome
-        }
-        outcome.installMode = withHash ? .hashPinned : .pinned
-        outcome.installArguments = arguments
-        let installStart = ContinuousClock.now
-        let code = try await launcher.run(pip.executable, pip.arguments(arguments), environment: pipEnvironment)
-        outcome.timings.pipInstall = ContinuousClock.now - installStart
-        if code != 0 { outcome.exitCode = code }
-        return outcome
+        let code = outcome.exitCode
+        var installed = try await installFinal(
+            rest, pip: pip, invocation: invocation, sources: sources, decider: decider, outcome: outcome,
+            workspace: workspace)
+        // Not everything asked for was installed: the quarantine's exit code stands unless pip failed.
+        installed.result = .quarantined
+        if installed.exitCode == 0 { installed.exitCode = code }
+        return installed
     }
 
     /// `name version` plus "(a dependency)" for what the user did not ask for.
@@ -632,6 +678,9 @@ package enum InstallMode: String, Sendable, Hashable {
     case hashPinned
     /// A generated requirements file pinning every scanned version (no hashes: some artifact had none).
     case pinned
+    /// The verified files from a private folder (`--no-index --no-deps --require-hashes`), then what pip builds
+    /// itself with `--no-deps`.
+    case verifiedFiles
 }
 
 /// What one gate run did.
@@ -654,8 +703,10 @@ package struct GateOutcome: Sendable {
     package var excluded: [ExcludedRelease] = []
     package var quarantined: [QuarantineRecord] = []
     package var installMode: InstallMode?
-    /// The argv (without argv[0]) of the final pip install, when one ran.
+    /// The argv (without argv[0]) of the final pip install, when one ran (the one from verified files when both ran).
     package var installArguments: [String]?
+    /// The argv of the `--no-deps` install of what pip builds itself, when one ran.
+    package var builtInstallArguments: [String]?
     /// The dry run's output when it failed: the caller writes it through.
     package var pipOutput: ProcessResult?
     /// Where the time went.
@@ -671,6 +722,8 @@ package struct GateTimings: Sendable, Hashable, CustomStringConvertible {
     package var pipDryRun: Duration = .zero
     package var engine: Duration = .zero
     package var quarantine: Duration = .zero
+    /// Placing the verified files (fetching those the engine did not fetch): part of `pipInstall`.
+    package var fetch: Duration = .zero
     package var pipInstall: Duration = .zero
 
     package init() {}
@@ -684,7 +737,8 @@ package struct GateTimings: Sendable, Hashable, CustomStringConvertible {
             return String(format: "%.1f ms", seconds * 1000)
         }
         return "total \(ms(total)); pip dry run \(ms(pipDryRun)); engine \(ms(engine)); quarantine "
-            + "\(ms(quarantine)); pip install \(ms(pipInstall)); gate's own \(ms(gateOwn))"
+            + "\(ms(quarantine)); pip install \(ms(pipInstall)) (placing verified files \(ms(fetch))); gate's own "
+            + "\(ms(gateOwn))"
     }
 }
 

@@ -9,9 +9,14 @@ extension EngineBuilder {
         wrapping inner: (any RiskAssessor)?, modes: Set<PolicyMode> = [.install]
     ) -> (any RiskAssessor)? {
         guard configuration.weight(for: CodeFactor.name) > 0 else { return inner }
-        let store = ArtifactStore(directory: cacheDirectory + "/artifacts", http: http)
         return ArtifactCodeAssessor(
-            inner: inner, store: store, scorer: RiskScorer(weights: configuration.heuristicWeights),
-            concurrency: min(4, max(1, configuration.maxConcurrency)), modes: modes)
+            inner: inner, store: artifactStore, scorer: RiskScorer(weights: configuration.heuristicWeights),
+            concurrency: max(1, configuration.maxConcurrency), modes: modes)
+    }
+
+    /// The artifacts fetched for inspection, kept by hash under the cache directory: the install gate installs
+    /// from the same files.
+    package var artifactStore: ArtifactStore {
+        ArtifactStore(directory: cacheDirectory + "/artifacts", http: http)
     }
 }

@@ -11,7 +11,7 @@ extension EngineBuilder {
         let concurrency = configuration.maxConcurrency
         return GateDecider(
             minReleaseAgeHours: configuration.minReleaseAge / 3600,
-            allowSourceBuilds: configuration.allowSourceBuilds
+            allowSourceBuilds: configuration.allowSourceBuilds, artifactStore: artifactStore
         ) { dependencies in
             let report = await engine.scan(dependencies, targets: ["pip install"])
             let names = Set(report.results.map(\.dependency.normalizedName))

@@ -50,13 +50,16 @@ import Testing
             decider: { engine.decider })
         #expect(outcome.result == .installed, "\(testbed.logText)")
         #expect(outcome.exitCode == 0)
-        #expect(outcome.installMode == .hashPinned)
+        #expect(outcome.installMode == .verifiedFiles)
         #expect(Set(engine.askedFor) == ["alpha==1.0", "beta==2.0"])
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
-        #expect(outcome.installArguments?.contains("--require-hashes") == true)
+        let arguments = outcome.installArguments ?? []
+        for flag in ["--require-hashes", "--no-index", "--no-deps"] { #expect(arguments.contains(flag), "\(arguments)") }
+        // The user's find-links folder is not where the final install looks: the gate's private folder is.
+        #expect(!arguments.contains(testbed.index.path), "\(arguments)")
     }
 
-    @Test func aRequirementsFileOfPlainRequirementsIsPinnedByHashWithItsIndexOptions() async throws {
+    @Test func aRequirementsFileOfPlainRequirementsIsInstalledFromVerifiedFiles() async throws {
         let testbed = try await testbed("requirements-hashes")
         defer { testbed.remove() }
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
@@ -71,7 +74,7 @@ import Testing
             pip: .executable(testbed.pip), pipArguments: ["install", "-r", requirements.path],
             decider: { engine.decider })
         #expect(outcome.result == .installed, "\(testbed.logText)")
-        #expect(outcome.installMode == .hashPinned)
+        #expect(outcome.installMode == .verifiedFiles)
         let arguments = outcome.installArguments ?? []
         #expect(arguments.contains("--require-hashes"))
         #expect(!arguments.contains(requirements.path))
@@ -80,7 +83,7 @@ import Testing
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0", "gamma": "1.0"])
     }
 
-    @Test func aRequirementsFileNamingAPathIsPinnedByConstraints() async throws {
+    @Test func aWheelPathInARequirementsFileIsInstalledFromItsVerifiedCopy() async throws {
         let testbed = try await testbed("requirements-constraints")
         defer { testbed.remove() }
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
@@ -94,10 +97,12 @@ import Testing
             pip: .executable(testbed.pip),
             pipArguments: ["install"] + testbed.indexOptions + ["-r", requirements.path], decider: { engine.decider })
         #expect(outcome.result == .installed, "\(testbed.logText)")
-        #expect(outcome.installMode == .constraints)
+        // The wheel named by its path is installed from its verified copy too, like the index files.
+        #expect(outcome.installMode == .verifiedFiles)
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0", "gamma": "1.0"])
+        #expect(outcome.builtInstallArguments == nil)
         #expect(
-            messages(diagnostics).contains("not by hash: gamma is not an index artifact"), "\(messages(diagnostics))")
+            messages(diagnostics).contains("install path of gamma 1.0: verified file"), "\(messages(diagnostics))")
     }
 
     @Test func aBlockedTransitiveDependencyInstallsNothing() async throws {
@@ -170,7 +175,7 @@ import Testing
             decider: { engine.decider })
         #expect(outcome.result == .quarantined, "\(messages(diagnostics))\n\(testbed.logText)")
         #expect(outcome.exitCode == 1)
-        #expect(outcome.installMode == .hashPinned)
+        #expect(outcome.installMode == .verifiedFiles)
         #expect(outcome.installArguments?.contains("--find-links") == false)
         #expect(try testbed.installed() == ["gamma": "1.0"])
         #expect(outcome.quarantined.map(\.name) == ["requessts"])

@@ -190,7 +190,12 @@ import Testing
             decider: { engine.decider })
         #expect(outcome.result == .installed, "\(messages(diagnostics))\n\(bed.testbed.logText)")
         #expect(try bed.testbed.installed() == ["omega": "1.0", "gamma": "1.0"])
-        #expect(outcome.installMode == .constraints)
+        // gamma from its verified file; the user's own project built by pip with --no-deps.
+        #expect(outcome.installMode == .verifiedFiles)
+        #expect(outcome.installArguments?.contains("--no-index") == true)
+        #expect(outcome.builtInstallArguments?.contains("--no-deps") == true)
+        #expect(messages(diagnostics).contains("install path of omega 1.0: built by pip"), "\(messages(diagnostics))")
+        #expect(messages(diagnostics).contains("install path of gamma 1.0: verified file"), "\(messages(diagnostics))")
     }
 
     @Test func aNonexistentPackageIsPipsOwnErrorNotASourceRefusal() async throws {

@@ -1,0 +1,199 @@
+import Foundation
+
+/// How one distribution of the final install reaches pip.
+package enum InstallPath: String, Sendable, Hashable {
+    /// The file the gate fetched, checked against the report's sha256 and inspected, installed by pip from a
+    /// private `--find-links` folder (`--no-index --no-deps --require-hashes`, pinned `==`).
+    case verifiedFile = "verified file"
+    /// What pip must build itself (a local directory, an editable, a VCS checkout): pip takes it from where the
+    /// user named it, with `--no-deps`, after every scanned dependency was installed from its verified file.
+    case build = "built by pip"
+}
+
+/// The final install's plan: which distributions come from verified files and which pip builds.
+struct FinalInstallPlan {
+    var verified: [PipReportItem] = []
+    var built: [PipReportItem] = []
+
+    /// An index file or a direct archive with a sha256 and a URL the store fetches is installed from its verified
+    /// copy; everything else is built by pip.
+    init(_ items: [PipReportItem]) {
+        for item in items {
+            if Self.isVerifiable(item) { verified.append(item) } else { built.append(item) }
+        }
+    }
+
+    static func isVerifiable(_ item: PipReportItem) -> Bool {
+        guard item.kind == .index || item.kind == .directArchive, item.sha256 != nil, !item.dependency.editable
+        else { return false }
+        return ArtifactCodeAssessor.archiveURL(of: item.dependency) != nil && item.artifactFileName != nil
+    }
+
+    func path(of item: PipReportItem) -> InstallPath {
+        verified.contains(item) ? .verifiedFile : .build
+    }
+}
+
+/// The private folder (0700) the final install finds its files in: each verified file under its index file name,
+/// hard-linked (or copied) from the artifact store and hashed again once it is in place.
+struct VerifiedFolder {
+    let path: String
+
+    /// Fetches (or finds in the store) every item's artifact, verified against the report's sha256, and places it in
+    /// `path`. A store file whose bytes changed after it was verified is refused (and dropped from the store), never
+    /// fetched again behind the user's back.
+    static func prepare(
+        _ items: [PipReportItem], store: ArtifactStore, at path: String, concurrency: Int
+    ) async throws -> VerifiedFolder {
+        do {
+            try FileIO.ensurePrivateDirectory(path)
+        } catch {
+            throw GateError.workspace("\(path): \(error)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var pending = items.makeIterator()
+            func launch() {
+                guard let item = pending.next() else { return }
+                group.addTask { try await place(item, store: store, folder: path) }
+            }
+            for _ in 0..<max(1, concurrency) { launch() }
+            while try await group.next() != nil { launch() }
+        }
+        return VerifiedFolder(path: path)
+    }
+
+    static func place(_ item: PipReportItem, store: ArtifactStore, folder: String) async throws {
+        let name = item.dependency.name
+        guard let sha = item.sha256, let url = ArtifactCodeAssessor.archiveURL(of: item.dependency),
+            let fileName = item.artifactFileName
+        else { throw GateError.unsafeReportValue(name: name, key: "download_info", value: item.artifactURL) }
+        let expected = try ArgumentSafety.safeSHA256(sha, of: name)
+        let indexName: String
+        do {
+            indexName = try ArtifactStore.fileName(of: fileName)
+        } catch {
+            throw GateError.unsafeReportValue(name: name, key: "file name", value: fileName)
+        }
+        let source: String
+        if let stored = store.storedPath(sha256: expected) {
+            source = stored
+        } else {
+            do {
+                source = try await store.fetch(url: url, sha256: expected).path
+            } catch {
+                throw GateError.artifactUnavailable(
+                    name: name, message: (error as? any AlterKSError)?.description ?? "\(error)")
+            }
+        }
+        let target = folder + "/" + indexName
+        if link(source, target) != 0 {
+            do {
+                try FileManager().copyItem(atPath: source, toPath: target)
+                chmod(target, 0o600)
+            } catch {
+                throw GateError.workspace("\(target): \(error)")
+            }
+        }
+        // The bytes pip is given are the bytes that were verified: hashed again where pip will read them.
+        let actual = (try? hexString(SHA256.hash(fileAt: target))) ?? "unreadable"
+        guard actual == expected else {
+            unlink(target)
+            unlink(source)
+            throw GateError.verifiedFileChanged(name: name, path: source, expected: expected, actual: actual)
+        }
+    }
+}
+
+extension ArtifactStore {
+    /// The stored file with this hash, without reading it (the caller hashes what it links); nil when there is none.
+    func storedPath(sha256: String) -> String? {
+        let dir = entryDirectory(sha256)
+        guard let names = try? FileManager().contentsOfDirectory(atPath: dir) else { return nil }
+        return names.sorted().first { !$0.hasPrefix(".") && !$0.hasSuffix(".inspection.json") }.map { dir + "/" + $0 }
+    }
+}
+
+extension PipInvocation {
+    /// Options that say where pip looks for distributions: the final install from verified files drops them
+    /// (`--no-index` and the private folder say it instead).
+    static let indexOptionNames: Set<String> = ["--index-url", "--extra-index-url", "--no-index", "--find-links"]
+
+    /// The user's install options without requirement sources, index options, `--no-deps` and `--require-hashes`
+    /// (the final install sets those itself). Nil when the arguments cannot be split with certainty.
+    var optionsForVerifiedInstall: [String]? {
+        guard isCertain else { return nil }
+        return installArguments { token in
+            switch token.kind {
+            case .positional, .endOfOptions: return true
+            case .option(let option, _):
+                return option.name == "--requirement" || option.name == "--editable"
+                    || Self.indexOptionNames.contains(option.name) || option.name == "--no-deps"
+                    || option.name == "--require-hashes" || option.name == "--uploaded-prior-to"
+            case .invalid: return false
+            }
+        }
+    }
+
+    /// `pip GLOBALS install --no-index --no-deps --require-hashes [--only-binary=:all:] [--find-links FOLDER]
+    /// -r REQUIREMENTS OPTIONS…`: exactly the verified files. The folder goes on the command line only under
+    /// `--isolated` (which ignores the environment); otherwise `PIP_FIND_LINKS` names it, replacing the find-links
+    /// of pip's configuration files instead of adding to them.
+    func verifiedInstallArguments(requirements: String, folder: String, onlyBinary: Bool) -> [String]? {
+        guard let options = optionsForVerifiedInstall else { return nil }
+        let isolated = globalArguments.contains("--isolated")
+        return globalArguments + ["install", "--no-index", "--no-deps", "--require-hashes"]
+            + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : []) + (isolated ? ["--find-links", folder] : [])
+            + ["--requirement", requirements] + options
+    }
+
+    /// `pip GLOBALS install --no-deps [--only-binary=:all:] -r BUILT OPTIONS…`: what pip builds itself, with the
+    /// user's options (index options included: a build backend may need them) but no dependency resolution.
+    func builtInstallArguments(requirements: String, onlyBinary: Bool) -> [String]? {
+        guard isCertain,
+            let options = installArguments(dropping: { token in
+                switch token.kind {
+                case .positional, .endOfOptions: return true
+                case .option(let option, _):
+                    return option.name == "--requirement" || option.name == "--editable"
+                        || option.name == "--no-deps" || option.name == "--uploaded-prior-to"
+                case .invalid: return false
+                }
+            })
+        else { return nil }
+        return globalArguments + ["install", "--no-deps"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+            + ["--requirement", requirements] + options
+    }
+}
+
+extension ArgumentSafety {
+    /// The requirements-file line that names a distribution pip builds itself: `-e file:///dir` for an editable,
+    /// `name @ file:///dir` for a local directory, `name @ vcs+URL@commit` for the scanned commit of a checkout.
+    static func builtRequirementLine(_ item: PipReportItem) throws(GateError) -> String {
+        let name = try safeName(item.dependency.name)
+        let url = item.artifactURL
+        guard looksLikeURL(url), !hasControlCharacters(url), !url.contains(" "), !url.contains(";"),
+            !url.contains("#")
+        else { throw .unsafeReportValue(name: name, key: "url", value: url) }
+        switch item.kind {
+        case .directory:
+            return item.dependency.editable ? "-e \(url)" : "\(name) @ \(url)"
+        case .vcs:
+            guard let vcs = item.vcs, vcs.allSatisfy({ $0.isLetter }), let commit = item.vcsCommit,
+                commit.allSatisfy({ $0.isHexDigit })
+            else { throw .unsafeReportValue(name: name, key: "vcs_info", value: item.vcsCommit ?? "") }
+            let prefixed = url.lowercased().hasPrefix(vcs.lowercased() + "+") ? url : vcs + "+" + url
+            return item.dependency.editable ? "-e \(prefixed)@\(commit)#egg=\(name)" : "\(name) @ \(prefixed)@\(commit)"
+        case .index, .directArchive:
+            return "\(name) @ \(url)"
+        }
+    }
+
+    /// `name==version --hash=sha256:…` for the final install from verified files (no extras: with `--no-deps` they
+    /// select nothing, and pip records none).
+    static func verifiedRequirementLine(_ item: PipReportItem) throws(GateError) -> String {
+        let name = try safeName(item.dependency.name)
+        let version = try safeVersion(item.dependency.version ?? "", of: name)
+        guard let sha = item.sha256 else { throw .unsafeReportValue(name: name, key: "sha256", value: "") }
+        return "\(name)==\(version) --hash=sha256:\(try safeSHA256(sha, of: name))"
+    }
+}
