@@ -1,7 +1,6 @@
 import Foundation
 
-/// Combines the soft factors (age, maintainers, release pattern, metadata, provenance, dependency confusion) into the
-/// 0–100 composite: the weighted mean of those that could be computed, × 100. Unknown factors are left out (and listed
+/// Combines the soft factors (age, maintainers, release pattern, metadata, provenance) into the 0–100 composite: the weighted mean of those that could be computed, × 100. Unknown factors are left out (and listed
 /// by `RiskAssessment.unknownFactors`), never counted as zero. A critical factor at 1.0 (an internal name on the
 /// public index) makes the composite 100 whatever the others say. Decisive factors (`decisiveFactors`: code,
 /// typosquatting, entry-point shadowing, the artifact's origin) are verdicts of their own (`PolicyEngine`), not
@@ -47,7 +46,10 @@ package struct RiskScorer: Sendable {
         }
         var total = 0.0
         var sum = 0.0
-        for factor in factors where !Self.decisiveFactors.contains(factor.name) {
+        // dependency_confusion counts only at 1.0 (above): its 0.6 for a name missing from the index would otherwise be
+        // the whole average of a package with no metadata.
+        for factor in factors
+        where !Self.decisiveFactors.contains(factor.name) && !Self.criticalFactors.contains(factor.name) {
             guard let score = factor.score else { continue }
             let w = weight(of: factor.name)
             total += w
