@@ -376,3 +376,87 @@ struct RecordingLauncher: AttachedProcessLauncher {
         return 99
     }
 }
+
+/// The swap attack of issue #13: a server hands pip's dry run and the gate's fetch one wheel and the final install
+/// another. The final install reads the verified copy, so the swapped file is never even asked for.
+@Suite struct VerifiedFileInstallTests {
+    @Test func aWheelSwappedAfterTheCheckIsNeverInstalled() async throws {
+        let testbed = try await GateTestbed.make("swap")
+        defer { testbed.remove() }
+        let good = testbed.root.appendingPathComponent("good")
+        let evil = testbed.root.appendingPathComponent("evil")
+        try FileManager.default.createDirectory(at: good, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: evil, withIntermediateDirectories: true)
+        let goodData = try Data(contentsOf: try WheelBuilder(directory: good).wheel(name: "tinyswap", version: "1.0"))
+        let evilData = try Data(
+            contentsOf: try WheelBuilder(directory: evil).wheel(
+                name: "tinyswap", version: "1.0", requires: ["gamma==1.0"], extraFiles: ["tinyswap_evil.py": "x=1\n"]))
+        try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        let served = ServedCount()
+        let server = try LoopbackHTTPServer { _ in
+            // The dry run and the gate's own fetch get the good wheel; anything after that the swapped one.
+            served.next() <= 2 ? ServerResponse(body: goodData) : ServerResponse(body: evilData)
+        }
+        defer { server.stop() }
+        let services = Services(
+            http: CurlHTTPClient(environment: [:]), clock: SystemClock(), processes: PosixProcessRunner(),
+            environment: testbed.environment, diagnostics: DiagnosticCollector())
+        let gate = InstallGate(
+            services: services, launcher: testbed.launcher(), quarantine: nil, bypassLog: nil,
+            options: GateOptions(temporaryDirectory: testbed.root.appendingPathComponent("tmp").path))
+        let engine = FakeEngine()
+        let outcome = try await gate.run(
+            pip: .executable(testbed.pip),
+            pipArguments: ["install"] + testbed.indexOptions + [server.url("/tinyswap-1.0-py3-none-any.whl")],
+            decider: { engine.decider })
+        #expect(outcome.result == .installed, "\(testbed.logText)")
+        #expect(try testbed.installed() == ["tinyswap": "1.0"], "\(testbed.logText)")
+        #expect(server.requestCount == 2, "the final install asked the server again")
+        let files = FileManager.default.enumerator(atPath: testbed.venv.path)?.compactMap { $0 as? String } ?? []
+        #expect(!files.contains { $0.hasSuffix("tinyswap_evil.py") }, "the swapped wheel was installed")
+    }
+
+    @Test func aStoreFileAlteredAfterVerificationIsRefused() async throws {
+        let testbed = try await GateTestbed.make("altered")
+        defer { testbed.remove() }
+        try testbed.wheels.wheel(name: "gamma", version: "1.0")
+        let store = ArtifactStore(directory: testbed.root.appendingPathComponent("store").path, http: NoHTTP())
+        let engine = FakeEngine()
+        // The engine verifies (fetches) the file; something then rewrites the stored copy before the install.
+        engine.onDecide = {
+            let wheel = testbed.index.appendingPathComponent("gamma-1.0-py3-none-any.whl")
+            guard let data = try? Data(contentsOf: wheel) else { return }
+            let sha = hexString(SHA256.hash(data))
+            let dir = store.directory + "/" + String(sha.prefix(2)) + "/" + sha
+            try? FileIO.ensurePrivateDirectory(dir)
+            try? Data("not the verified bytes".utf8).write(to: URL(fileURLWithPath: dir + "/gamma-1.0-py3-none-any.whl"))
+        }
+        var decider = engine.decider
+        decider.artifactStore = store
+        let diagnostics = DiagnosticCollector()
+        let services = Services(
+            http: NoHTTP(), clock: SystemClock(), processes: PosixProcessRunner(), environment: testbed.environment,
+            diagnostics: diagnostics)
+        let gate = InstallGate(
+            services: services, launcher: testbed.launcher(), quarantine: nil, bypassLog: nil,
+            options: GateOptions(temporaryDirectory: testbed.root.appendingPathComponent("tmp").path))
+        await #expect(throws: GateError.self) {
+            _ = try await gate.run(
+                pip: .executable(testbed.pip), pipArguments: ["install"] + testbed.indexOptions + ["gamma"],
+                decider: { decider })
+        }
+        #expect(try testbed.installed() == [:])
+    }
+}
+
+/// Counts requests across the server's threads.
+final class ServedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
+    }
+}
