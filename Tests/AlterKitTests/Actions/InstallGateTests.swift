@@ -54,7 +54,9 @@ import Testing
         #expect(Set(engine.askedFor) == ["alpha==1.0", "beta==2.0"])
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
         let arguments = outcome.installArguments ?? []
-        for flag in ["--require-hashes", "--no-index", "--no-deps"] { #expect(arguments.contains(flag), "\(arguments)") }
+        for flag in ["--require-hashes", "--no-index", "--no-deps"] {
+            #expect(arguments.contains(flag), "\(arguments)")
+        }
         // The user's find-links folder is not where the final install looks: the gate's private folder is.
         #expect(!arguments.contains(testbed.index.path), "\(arguments)")
     }
@@ -429,7 +431,8 @@ struct RecordingLauncher: AttachedProcessLauncher {
             let sha = hexString(SHA256.hash(data))
             let dir = store.directory + "/" + String(sha.prefix(2)) + "/" + sha
             try? FileIO.ensurePrivateDirectory(dir)
-            try? Data("not the verified bytes".utf8).write(to: URL(fileURLWithPath: dir + "/gamma-1.0-py3-none-any.whl"))
+            try? Data("not the verified bytes".utf8).write(
+                to: URL(fileURLWithPath: dir + "/gamma-1.0-py3-none-any.whl"))
         }
         var decider = engine.decider
         decider.artifactStore = store
