@@ -28,14 +28,16 @@ struct ConfigTableReader {
         "heuristic_weights", "ignore", "internal_packages", "min_release_age", "on_source_error", "fail_closed",
         "source", "osv_url", "pypi_url", "osv_db_url", "cache_dir", "verdict_ttl", "metadata_ttl", "advisory_ttl",
         "http_timeout", "http_total_timeout", "max_concurrency", "webhook_url", "webhook_secret", "fail_on",
-        "allow_source_builds",
+        "allow_source_builds", "max_offline_age",
     ]
 
     static let actionNames = "block, quarantine, alert or allow"
 
-    mutating func read(_ table: TOMLTable) throws(ConfigError) -> Configuration {
-        var config = Configuration.defaults
+    /// Reads `table` over `base` (the defaults, or the configuration of the files read before this one).
+    mutating func read(_ table: TOMLTable, base: Configuration = .defaults) throws(ConfigError) -> Configuration {
+        var config = base
         var explicitUnknownSeverity = false
+        var explicitHighSeverity = false
         var sawFailClosed: Bool? = nil
         var sawOnSourceError = false
         for key in table.keys.sorted() {
@@ -49,6 +51,7 @@ struct ConfigTableReader {
                         throw unknownKey(path + [severityKey], known: Severity.allCases.map(\.rawValue).reversed())
                     }
                     if severity == .unknown { explicitUnknownSeverity = true }
+                    if severity == .high { explicitHighSeverity = true }
                     config.severityActions[severity] = try action(
                         sub[severityKey]!, path + [severityKey], allowed: Action.allCases)
                 }
@@ -153,6 +156,8 @@ struct ConfigTableReader {
                     throw invalid(path, "must be true or false, got \(ConfigLoader.typeName(value))")
                 }
                 config.allowSourceBuilds = flag
+            case "max_offline_age":
+                config.maxOfflineAge = try duration(value, path, bareNumberUnit: 86400, unitName: "days")
             default:
                 throw unknownKey(path, known: Self.knownKeys)
             }
@@ -163,7 +168,10 @@ struct ConfigTableReader {
             }
             config.onSourceError = failClosed ? .block : .alert
         }
-        if !explicitUnknownSeverity { config.severityActions[.unknown] = config.action(for: .high) }
+        // `unknown` follows `high` when this file sets `high` alone (the base already holds its own pairing).
+        if explicitHighSeverity && !explicitUnknownSeverity {
+            config.severityActions[.unknown] = config.action(for: .high)
+        }
         if config.httpTotalTimeout < config.httpTimeout {
             throw invalid(
                 ["http_total_timeout"],
