@@ -20,17 +20,15 @@ import Testing
         }
 
         /// The user's configuration: the doubles, no release age, a high risk threshold.
-        func writeUserConfig() throws {
+        func writeUserConfig(extra: [String] = ["source = \"osv\""]) throws {
             let folder = testbed.root.appendingPathComponent("config/alterks")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let text = """
-                source = "osv"
-                osv_url = "\(osv.baseURL)"
-                pypi_url = "\(pypi.baseURL)"
-                min_release_age = 0
-                risk_threshold = 95
-                """
-            try Data(text.utf8).write(to: folder.appendingPathComponent("config.toml"))
+            let lines =
+                [
+                    "osv_url = \"\(osv.baseURL)\"", "pypi_url = \"\(pypi.baseURL)\"", "min_release_age = 0",
+                    "risk_threshold = 95",
+                ] + extra
+            try Data(lines.joined(separator: "\n").utf8).write(to: folder.appendingPathComponent("config.toml"))
         }
 
         func writeProject(_ lines: [String]) throws {
@@ -147,5 +145,35 @@ import Testing
         #expect(await world.gate(["tinyclean==1.0"], err: err) == 1, "\(err.text)")
         #expect(try world.testbed.installed() == [:])
         #expect(!err.text.contains("alterks trust"), "\(err.text)")
+    }
+}
+
+/// The gate says when its answers came from the offline database, and refuses data older than `max_offline_age`.
+@Suite struct GateOfflineDataTests {
+    @Test func theGateNamesTheOfflineDataAndRefusesItWhenStale() async throws {
+        let world = try await UntrustedProjectGateTests().world("gate-offline")
+        defer { world.stop() }
+        world.osv.inject { _ in .serverError(503) }
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        world.pypi.setProject(
+            "tinyclean",
+            .json(
+                GateEngineEndToEndTests.projectJSON(
+                    "tinyclean", uploads: [("1.0", Date().addingTimeInterval(-400 * 86400))])))
+        // OSV unreachable, `auto` falls back to the bundled snapshot (2024-10-10), older than the default 7 days.
+        try world.writeUserConfig(extra: ["source = \"auto\"", "http_total_timeout = 2", "http_timeout = 1"])
+        let stale = BufferStream()
+        #expect(await world.gate(["tinyclean==1.0"], err: stale) == 1, "\(stale.text)")
+        #expect(try world.testbed.installed() == [:])
+        #expect(stale.text.contains("offline database of 2024-10-10 is"), "\(stale.text)")
+        #expect(stale.text.contains("alterks db update"), "\(stale.text)")
+
+        // The user accepts old data: the install goes ahead, and the gate says where the answer came from.
+        try world.writeUserConfig(
+            extra: ["source = \"auto\"", "http_total_timeout = 2", "http_timeout = 1", "max_offline_age = \"3650d\""])
+        let accepted = BufferStream()
+        #expect(await world.gate(["tinyclean==1.0"], err: accepted) == 0, "\(accepted.text)")
+        #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
+        #expect(accepted.text.contains("answered from the offline database of 2024-10-10"), "\(accepted.text)")
     }
 }
