@@ -133,6 +133,60 @@ public protocol ShimSystem: Sendable {
     func isExecutableFile(_ path: String) -> Bool
     /// Whether the file at `path` is a copy of the shim (an ELF file holding `Shim.marker`).
     func isShimBinary(_ path: String) -> Bool
+    /// Whether the file at `path` is pip's own console-script launcher (see `PipLauncher.isStandard`): a package
+    /// that installs a `pip` script of its own (`console_scripts = pip = evil:main`) overwrites the venv's launcher,
+    /// and that script must never be taken for the real pip.
+    func isPipLauncher(_ path: String) -> Bool
+}
+
+/// pip's standard console-script launcher, as pip (distlib) writes it into `bin/`:
+/// a shebang, `import re`/`import sys`, `from pip._internal.cli.main import main`, the `__main__` guard, the
+/// `sys.argv[0]` suffix fix-up and `sys.exit(main())`. Every other line makes it something else.
+public enum PipLauncher {
+    /// Largest launcher read: pip's own is about 250 bytes.
+    static let maximumSize = 4096
+
+    /// Whether `text` is pip's launcher script, line by line.
+    public static func isStandard(_ text: String) -> Bool {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.first, first.hasPrefix("#!") else { return false }
+        var importsPip = false
+        var exits = false
+        for raw in lines.dropFirst() {
+            let line = raw.trimmingSpaces()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            // One statement per line: nothing chained after an allowed one.
+            if line.contains(";") { return false }
+            switch line {
+            case "import re", "import sys", "import os":
+                continue
+            case "from pip._internal.cli.main import main", "from pip._internal import main",
+                "from pip._internal.main import main":
+                importsPip = true
+            case "if __name__ == '__main__':", "if __name__ == \"__main__\":":
+                continue
+            case "sys.exit(main())":
+                exits = true
+            default:
+                let fixups = [
+                    "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])",
+                    "if sys.argv[0].endswith(\"-script.pyw\"):", "sys.argv[0] = sys.argv[0][:-11]",
+                    "elif sys.argv[0].endswith(\".exe\"):", "sys.argv[0] = sys.argv[0][:-4]",
+                ]
+                guard fixups.contains(line) else { return false }
+            }
+        }
+        return importsPip && exits
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" || c == "\r" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\r" { s.removeLast() }
+        return String(s)
+    }
 }
 
 /// The real system.
@@ -151,6 +205,22 @@ public struct LiveShimSystem: ShimSystem {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         return access(path, X_OK) == 0
+    }
+
+    public func isPipLauncher(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: PipLauncher.maximumSize + 1)
+        var total = 0
+        while total < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+        }
+        guard total > 0, total <= PipLauncher.maximumSize else { return false }
+        return PipLauncher.isStandard(String(decoding: buffer[0..<total], as: UTF8.self))
     }
 
     public func isShimBinary(_ path: String) -> Bool {
@@ -214,12 +284,25 @@ public struct RealPipLocator: Sendable {
     /// the active virtualenv's own `bin/<name>`; else the first `<name>` on PATH that is not the shim: folders
     /// whose real path is the shim's own folder are skipped, and so is any candidate that is the shim binary or
     /// another copy of it, and relative PATH entries.
+    ///
+    /// A candidate found in a folder must be pip's own launcher (`ShimSystem.isPipLauncher`): a `pip` some package
+    /// installed over it, or a wrapper (pyenv's shims, a distribution's `pkg_resources` script), is never executed
+    /// as pip — the folder's own Python runs `-m pip` instead, and when there is none the candidate is refused.
     public func locate(programName: String) -> Outcome {
         let selfPath = system.selfExecutable()
         func isShim(_ candidate: String) -> Bool {
             let real = system.realPath(candidate)
             if let real, let selfPath, real == selfPath { return true }
             return system.isShimBinary(real ?? candidate)
+        }
+        /// The real pip in `directory` named `programName`: its launcher, else the folder's Python with `-m pip`.
+        func pip(in directory: String, candidate: String) -> RealPip? {
+            if system.isPipLauncher(candidate) { return .executable(candidate) }
+            for python in Self.pythonNames(for: programName) {
+                let path = directory + "/" + python
+                if system.isExecutableFile(path) && !isShim(path) { return .python(path) }
+            }
+            return nil
         }
         if let explicit = environment.realPip {
             guard explicit.hasPrefix("/") else {
@@ -231,6 +314,7 @@ public struct RealPipLocator: Sendable {
             guard !isShim(explicit) else {
                 return .failure("ALTERKS_REAL_PIP=\(explicit) is the alterks shim itself, not the real pip")
             }
+            // The person named it: a wrapper of theirs is theirs to run.
             return .success(.executable(explicit))
         }
         if let python = environment.realPython {
@@ -239,10 +323,12 @@ public struct RealPipLocator: Sendable {
             }
             return .success(.python(python))
         }
+        var refused: [String] = []
         if let venv = environment.virtualEnv, venv.hasPrefix("/") {
             let candidate = venv + "/bin/" + programName
             if system.isExecutableFile(candidate) && !isShim(candidate) {
-                return .success(.executable(candidate))
+                if let found = pip(in: venv + "/bin", candidate: candidate) { return .success(found) }
+                refused.append(candidate)
             }
         }
         let shimDirectory = selfPath.map(dirname)
@@ -258,11 +344,26 @@ public struct RealPipLocator: Sendable {
             // The folder's real path keeps the result absolute; the name itself is kept (a pyenv shim reads $0).
             let candidate = realDirectory + "/" + programName
             guard system.isExecutableFile(candidate), !isShim(candidate) else { continue }
-            return .success(.executable(candidate))
+            if let found = pip(in: realDirectory, candidate: candidate) { return .success(found) }
+            refused.append(candidate)
         }
         var message = "no real \(programName) found on PATH"
         if let shimDirectory { message += " (the shim's own folder \(shimDirectory) is skipped)" }
+        if !refused.isEmpty {
+            message +=
+                "; not pip's own launcher, so not run: " + refused.joined(separator: ", ")
+                + " (a package may have installed a script of that name)"
+        }
         return .failure(message + "; set ALTERKS_REAL_PIP to its path")
+    }
+
+    /// The interpreters that run `-m pip` for a pip named `programName`: `pip3.11` → `python3.11`, `python3`,
+    /// `python`.
+    public static func pythonNames(for programName: String) -> [String] {
+        var names: [String] = []
+        if programName.hasPrefix("pip") { names.append("python" + programName.dropFirst(3)) }
+        for name in ["python3", "python"] where !names.contains(name) { names.append(name) }
+        return names
     }
 
     /// `ALTERKS_BIN`; else `alterks` beside the shim's real path (a build folder), else the installed layout:

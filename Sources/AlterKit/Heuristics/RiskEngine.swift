@@ -55,6 +55,16 @@ package struct RiskEngine: Sendable {
         let lookups = await metadata.projects(
             unique.values.map(\.normalizedName), concurrency: concurrency,
             completed: { diagnostics.progress("package metadata", done: $0, total: $1) })
+        // The targets of flagged names, so the factor can tell a project's own family (shared owners) from a squat.
+        var squats: [String: TyposquatVerdict] = [:]
+        for dependency in unique.values where squats[dependency.normalizedName] == nil {
+            let verdict = typosquat.check(dependency.name)
+            if verdict.isSquat { squats[dependency.normalizedName] = verdict }
+        }
+        let targetNames = Set(squats.values.compactMap { $0.match?.target })
+        let targets =
+            targetNames.isEmpty
+            ? [:] : await metadata.projects(Array(targetNames).sorted(), concurrency: concurrency)
         let items = Array(unique)
         var out: [String: RiskAssessment] = [:]
         await withTaskGroup(of: (String, RiskAssessment).self) { group in
@@ -65,7 +75,13 @@ package struct RiskEngine: Sendable {
                 let lookup =
                     lookups[dependency.normalizedName]
                     ?? .failure(.transport(url: dependency.normalizedName, message: "not looked up"))
-                group.addTask { (key, await assess(dependency, metadata: lookup)) }
+                var target: PyPIProject? = nil
+                if let name = squats[dependency.normalizedName]?.match?.target,
+                    case .success(.found(let project)) = targets[name]
+                {
+                    target = project
+                }
+                group.addTask { [target] in (key, await assess(dependency, metadata: lookup, target: target)) }
             }
             while next < items.count && next < concurrency { launch() }
             while let (key, assessment) = await group.next() {
@@ -77,9 +93,10 @@ package struct RiskEngine: Sendable {
     }
 
     /// One package, given what the index said about its project.
-    package func assess(_ dependency: Dependency, metadata lookup: Result<MetadataLookup, PyPIMetadataError>) async
-        -> RiskAssessment
-    {
+    package func assess(
+        _ dependency: Dependency, metadata lookup: Result<MetadataLookup, PyPIMetadataError>,
+        target: PyPIProject? = nil
+    ) async -> RiskAssessment {
         var failures: [SourceFailure] = []
         if case .failure(let error) = lookup {
             failures.append(SourceFailure(source: "pypi-metadata", message: error.description))
@@ -87,6 +104,7 @@ package struct RiskEngine: Sendable {
         var input = FactorInput(
             dependency: dependency, metadata: lookup, typosquat: typosquat.check(dependency.name),
             internalPackages: internalPackages, now: clock.now())
+        input.targetProject = target
         if input.project != nil {
             input.provenance = await provenanceChecks(input)
             for check in input.provenance {

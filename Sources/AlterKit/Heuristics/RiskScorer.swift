@@ -1,8 +1,10 @@
 import Foundation
 
-/// Combines factors into the 0–100 composite: the weighted mean of the factors that could be computed, × 100.
-/// Unknown factors are left out (and listed by `RiskAssessment.unknownFactors`), never counted as zero. A
-/// critical factor at 1.0 (an internal name on the public index) makes the composite 100 whatever the others say.
+/// Combines the soft factors (age, maintainers, release pattern, metadata, provenance) into the 0–100 composite: the weighted mean of those that could be computed, × 100. Unknown factors are left out (and listed
+/// by `RiskAssessment.unknownFactors`), never counted as zero. A critical factor at 1.0 (an internal name on the
+/// public index) makes the composite 100 whatever the others say. Decisive factors (`decisiveFactors`: code,
+/// typosquatting, entry-point shadowing, the artifact's origin) are verdicts of their own (`PolicyEngine`), not
+/// shares of the average: a clean code factor no longer dilutes a young project's score, nor does a squat hide in it.
 package struct RiskScorer: Sendable {
     /// Defaults for `[tool.alterks.heuristic_weights]`: `Configuration.defaultHeuristicWeights` (name-based signals
     /// weigh most: typosquatting and dependency_confusion 0.25; package_age, metadata_quality, provenance 0.15;
@@ -10,6 +12,21 @@ package struct RiskScorer: Sendable {
     package static var defaultWeights: [String: Double] { Configuration.defaultHeuristicWeights }
     /// Factors whose full score decides alone.
     package static let criticalFactors: Set<String> = ["dependency_confusion"]
+    /// Factors that are signals deciding on their own, left out of the composite.
+    package static let decisiveFactors: Set<String> = [
+        "code", "typosquatting", "entry_point_shadow", "artifact_hash", "index_confusion",
+    ]
+
+    /// The `heuristic_weights` key that switches a decisive factor on (> 0) or off (0); nil for those always on
+    /// (the artifact's origin: turn it off with `signal_actions`).
+    package static func weightKey(of factor: String) -> String? {
+        switch factor {
+        case "code", "entry_point_shadow": "code"
+        case "typosquatting": "typosquatting"
+        case "artifact_hash", "index_confusion": nil
+        default: factor
+        }
+    }
 
     package var weights: [String: Double]
 
@@ -29,7 +46,10 @@ package struct RiskScorer: Sendable {
         }
         var total = 0.0
         var sum = 0.0
-        for factor in factors {
+        // dependency_confusion counts only at 1.0 (above): its 0.6 for a name missing from the index would otherwise be
+        // the whole average of a package with no metadata.
+        for factor in factors
+        where !Self.decisiveFactors.contains(factor.name) && !Self.criticalFactors.contains(factor.name) {
             guard let score = factor.score else { continue }
             let w = weight(of: factor.name)
             total += w

@@ -291,12 +291,19 @@ extension InspectionRun {
             let found = follow([(path, .startup, .callTime)], source: [path: Array(program.utf8)])
             findings += found
             let dangerous = found.contains { $0.phase == .startup && $0.severity >= .high }
+            // Path setup (imports, sys.path, a finder's install(), an environment read) is what .pth code is for;
+            // anything else — writing files, running programs, decoding, connecting — runs at every start unasked.
+            let beyond =
+                codeLines.lazy.compactMap { Self.pthBeyondPathSetup(String(lines[$0 - 1])) }.first
+                ?? found.first { $0.phase == .startup && $0.severity >= .medium }.map { "\($0.kind.rawValue)" }
             let line = String(lines[first - 1])
-            report(
-                .pthCode, dangerous ? .critical : .medium, file: path, line: first,
-                evidence: (dangerous
-                    ? "runs code at every interpreter start, and that code is dangerous: "
-                    : "runs code at every interpreter start: ") + line)
+            let severity: Severity = dangerous ? .critical : beyond != nil ? .high : .medium
+            let evidence =
+                dangerous
+                ? "runs code at every interpreter start, and that code is dangerous: "
+                : beyond.map { "runs code at every interpreter start that does more than path setup (\($0)): " }
+                    ?? "runs code at every interpreter start: "
+            report(.pthCode, severity, file: path, line: first, evidence: evidence + line)
         }
     }
 
@@ -352,6 +359,34 @@ extension InspectionRun {
 }
 
 extension InspectionRun {
+    /// Names a `.pth` line uses when it does more than set up paths: file writes and removals, processes, network,
+    /// decoding, dynamic code. Legitimate `.pth` code (setuptools' `distutils-precedence.pth`, namespace packages'
+    /// `-nspkg.pth`, editable finders, coverage's start-up hook) uses none of them.
+    static let pthActionNames: Set<String> = [
+        "open", "write", "write_text", "write_bytes", "writelines", "remove", "unlink", "rmtree", "rename", "replace",
+        "makedirs", "mkdir", "chmod", "symlink", "copy", "copyfile", "move", "system", "popen", "Popen", "subprocess",
+        "spawn", "execv", "execve", "execl", "execvp", "fork", "socket", "urlopen", "urlretrieve", "urllib", "requests",
+        "http", "httpx", "exec", "eval", "compile", "b64decode", "base64", "decompress", "zlib", "marshal", "pickle",
+        "loads", "codecs", "ctypes", "shutil", "setattr", "getattr", "globals", "builtins", "__builtins__", "input",
+        "putenv", "webbrowser", "pty", "signal", "atexit", "threading", "Thread",
+    ]
+
+    /// What a `.pth` import line does beyond path setup (the first such name), or nil when it only sets up paths.
+    static func pthBeyondPathSetup(_ line: String) -> String? {
+        var words: [String] = []
+        var current = ""
+        for ch in line.unicodeScalars {
+            if ch == "_" || ch.properties.isAlphabetic || ("0"..."9").contains(ch) {
+                current.unicodeScalars.append(ch)
+            } else {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words.first { pthActionNames.contains($0) }
+    }
+
     /// A TOML file from an artifact, parsed only when its structure is sound: toml++ inside TOMLKit aborts on some
     /// malformed documents, and an artifact is hostile input. Unparseable → nil (the checks that need it skip).
     static func parseTOML(_ data: Data) -> TOMLTable? {

@@ -72,38 +72,45 @@ package struct ArtifactCodeAssessor: RiskAssessor {
     /// The code factor of an installed distribution, from the files its RECORD lists (cached by their fingerprint).
     /// A distribution without a RECORD (an `.egg-info` install, a distribution package that strips it) lists no
     /// files to read: the factor is unknown and says so, without counting as a failed source.
-    func installedCodeFactor(sitePackages: String, distInfo: String) -> (RiskFactor, SourceFailure?) {
+    func installedCodeFactor(sitePackages: String, distInfo: String) -> ([RiskFactor], SourceFailure?) {
         guard FileIO.exists(sitePackages + "/" + distInfo + "/RECORD") else {
-            return (CodeFactor.unavailable("\(distInfo) has no RECORD listing the installed files"), nil)
+            return ([CodeFactor.unavailable("\(distInfo) has no RECORD listing the installed files")], nil)
         }
         do {
             let inspection = try store.inspectInstalled(
                 distInfo: distInfo, sitePackages: sitePackages, inspector: inspector)
-            return (CodeFactor.factor(inspection), nil)
+            return (CodeFactor.factors(inspection), nil)
         } catch {
             let message = (error as? any AlterKSError)?.description ?? "\(error)"
-            return (CodeFactor.unavailable(message), SourceFailure(source: "installed-files", message: message))
+            return ([CodeFactor.unavailable(message)], SourceFailure(source: "installed-files", message: message))
         }
     }
 
     /// The code factor of one dependency, and the failure when it could not be computed.
     package func codeFactor(for dependency: Dependency) async -> (RiskFactor, SourceFailure?) {
+        let (factors, failure) = await codeFactors(for: dependency)
+        return (factors[0], failure)
+    }
+
+    /// The code factor of one dependency first, then `entry_point_shadow` when it installs such a command; and the
+    /// failure when they could not be computed.
+    package func codeFactors(for dependency: Dependency) async -> ([RiskFactor], SourceFailure?) {
         if let (sitePackages, distInfo) = Self.installed(dependency) {
             return installedCodeFactor(sitePackages: sitePackages, distInfo: distInfo)
         }
         if dependency.artifactURL == nil, dependency.url == nil, let file = dependency.location?.file,
             file.hasSuffix(".egg-info") || file.hasSuffix("EGG-INFO")
         {
-            return (CodeFactor.unavailable("installed as \(file): no RECORD listing its files"), nil)
+            return ([CodeFactor.unavailable("installed as \(file): no RECORD listing its files")], nil)
         }
         guard let url = Self.archiveURL(of: dependency) else {
-            return (CodeFactor.unavailable("no archive in pip's report (a directory or VCS reference)"), nil)
+            return ([CodeFactor.unavailable("no archive in pip's report (a directory or VCS reference)")], nil)
         }
         // What is inspected must be what pip installs: without the report's hash there is nothing to check the
         // download against, so the artifact is not judged at all (a failure, never a clean factor).
         guard let sha256 = Self.sha256(of: dependency) else {
             let message = "\(url): pip's report gives no sha256 for the artifact; it cannot be verified"
-            return (CodeFactor.unavailable(message), SourceFailure(source: "artifact", message: message))
+            return ([CodeFactor.unavailable(message)], SourceFailure(source: "artifact", message: message))
         }
         do {
             let (_, inspection) = try await store.inspect(url: url, sha256: sha256, inspector: inspector)
@@ -111,23 +118,23 @@ package struct ArtifactCodeAssessor: RiskAssessor {
             let diff = store.previousInspection(of: inspection).map {
                 ReleaseDiffer.diff(previous: $0, current: inspection)
             }
-            return (CodeFactor.factor(inspection, diff: diff), nil)
+            return (CodeFactor.factors(inspection, diff: diff), nil)
         } catch {
             let message = (error as? any AlterKSError)?.description ?? "\(error)"
-            return (CodeFactor.unavailable(message), SourceFailure(source: "artifact", message: message))
+            return ([CodeFactor.unavailable(message)], SourceFailure(source: "artifact", message: message))
         }
     }
 
     package func assess(_ dependencies: [Dependency], mode: PolicyMode) async -> [String: RiskAssessment] {
         var answer = await inner?.assess(dependencies, mode: mode) ?? [:]
         guard modes.contains(mode) else { return answer }
-        var results: [String: (RiskFactor, SourceFailure?)] = [:]
-        await withTaskGroup(of: (String, RiskFactor, SourceFailure?).self) { group in
+        var results: [String: ([RiskFactor], SourceFailure?)] = [:]
+        await withTaskGroup(of: (String, [RiskFactor], SourceFailure?).self) { group in
             var pending = dependencies.makeIterator()
             func launch() {
                 guard let dependency = pending.next() else { return }
                 group.addTask {
-                    let (factor, failure) = await codeFactor(for: dependency)
+                    let (factor, failure) = await codeFactors(for: dependency)
                     return (RiskKey.of(dependency), factor, failure)
                 }
             }
@@ -141,8 +148,8 @@ package struct ArtifactCodeAssessor: RiskAssessor {
             let key = RiskKey.of(dependency)
             guard let (factor, failure) = results[key] else { continue }
             var factors = answer[key]?.factors ?? []
-            factors.removeAll { $0.name == CodeFactor.name }
-            factors.append(factor)
+            factors.removeAll { $0.name == CodeFactor.name || $0.name == CodeFactor.entryPointShadowName }
+            factors += factor
             var failures = answer[key]?.failures ?? []
             if let failure { failures.append(failure) }
             answer[key] = scorer.assess(factors, failures: failures)

@@ -1,11 +1,29 @@
 /// The `code` risk factor: what inspecting the artifact pip would install found, as a 0–1 score with a reason.
 ///
 /// The score is 1.0 exactly when a finding is critical (code in a `.pth` that does something dangerous, exec of
-/// decoded data or network access at install time, a path-traversal or decompression-bomb archive …). The policy
-/// treats a `code` factor at 1.0 as decisive: it calls for the risk action (QUARANTINE for installs by default) on
-/// its own, whatever the composite. Lower severities only ever contribute through the weighted composite.
+/// decoded data or network access at install time, a path-traversal or decompression-bomb archive …), 0.8 for high.
+/// `code` is a decisive signal (`Signal.code`): high or critical calls for `signal_actions.code` (QUARANTINE by
+/// default) on its own; medium is listed among the reasons without changing the action. An entry point shadowing a
+/// common command is its own factor, `entry_point_shadow` (`Signal.entryPointShadow`).
 package enum CodeFactor {
     package static let name = "code"
+    /// The factor for console scripts and entry points that shadow common commands.
+    package static let entryPointShadowName = "entry_point_shadow"
+
+    /// The `code` factor and, when the artifact installs a command named like a common one, the
+    /// `entry_point_shadow` factor (score 1.0).
+    package static func factors(_ inspection: ArtifactInspection, diff: ReleaseDiff? = nil) -> [RiskFactor] {
+        var out = [factor(inspection, diff: diff)]
+        let shadows = (inspection.findings + (diff?.findings ?? [])).filter { $0.kind == .entryPointShadow }
+            .normalized()
+        if let first = shadows.first {
+            let more = shadows.count > 1 ? " (+\(shadows.count - 1) more)" : ""
+            out.append(
+                RiskFactor(
+                    name: entryPointShadowName, score: 1, reason: "\(first.evidence) at \(first.location)\(more)"))
+        }
+        return out
+    }
 
     /// Score per most severe finding: critical 1.0, high 0.8, medium 0.4, low 0.1, nothing 0.
     package static func score(for severity: Severity?) -> Double {
@@ -20,7 +38,7 @@ package enum CodeFactor {
 
     /// The factor for one inspection, with the release diff against the previous release when there is one.
     package static func factor(_ inspection: ArtifactInspection, diff: ReleaseDiff? = nil) -> RiskFactor {
-        let all = (inspection.findings + (diff?.findings ?? [])).normalized()
+        let all = (inspection.findings + (diff?.findings ?? [])).filter { $0.kind != .entryPointShadow }.normalized()
         guard let top = all.first else {
             return RiskFactor(
                 name: name, score: 0,

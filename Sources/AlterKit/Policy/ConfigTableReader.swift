@@ -28,7 +28,7 @@ struct ConfigTableReader {
         "heuristic_weights", "ignore", "internal_packages", "min_release_age", "on_source_error", "fail_closed",
         "source", "osv_url", "pypi_url", "osv_db_url", "cache_dir", "verdict_ttl", "metadata_ttl", "advisory_ttl",
         "http_timeout", "http_total_timeout", "max_concurrency", "webhook_url", "webhook_secret", "fail_on",
-        "allow_source_builds", "max_offline_age",
+        "allow_source_builds", "max_offline_age", "signal_actions", "trusted_rebuild_indexes",
     ]
 
     static let actionNames = "block, quarantine, alert or allow"
@@ -158,6 +158,23 @@ struct ConfigTableReader {
                 config.allowSourceBuilds = flag
             case "max_offline_age":
                 config.maxOfflineAge = try duration(value, path, bareNumberUnit: 86400, unitName: "days")
+            case "signal_actions":
+                let sub = try self.table(value, path)
+                for signalKey in sub.keys.sorted() {
+                    guard let signal = Signal(rawValue: signalKey) else {
+                        throw unknownKey(path + [signalKey], known: Signal.allCases.map(\.rawValue))
+                    }
+                    config.signalActions[signal] = try action(
+                        sub[signalKey]!, path + [signalKey], allowed: Action.allCases)
+                }
+            case "trusted_rebuild_indexes":
+                let allowed = "an array of index URLs"
+                guard let array = value.array else {
+                    throw invalid(path, "must be \(allowed), got \(ConfigLoader.typeName(value))")
+                }
+                config.trustedRebuildIndexes = try array.map { (element) throws(ConfigError) in
+                    try url(element, path)
+                }
             default:
                 throw unknownKey(path, known: Self.knownKeys)
             }

@@ -112,6 +112,24 @@ package struct PolicyFile: Sendable, Hashable, Codable {
     }
 }
 
+/// A signal that decides on its own, whatever the weighted risk composite says (`[tool.alterks.signal_actions]`).
+package enum Signal: String, Sendable, Hashable, CaseIterable {
+    /// Code that runs without being called: a `.pth` line doing more than path setup, exec of decoded data,
+    /// network, process spawning or credential reads at install or import time (a high or critical finding).
+    case code
+    /// A console script or entry point named like a common command (`pip`, `python`, `sudo`, `git`, `ls` …).
+    case entryPointShadow = "entry_point_shadow"
+    /// A file from another index or URL whose sha256 is not among PyPI's files for that release.
+    case artifactHash = "artifact_hash"
+    /// A version PyPI does not have, served by another index under a PyPI project's name.
+    case indexConfusion = "index_confusion"
+    /// An obvious typosquat: one edit or an added generic word from a much more popular name, young or with few
+    /// releases, not the target's own family.
+    case typosquat
+    /// A weaker squat shape (an established project, an organisation-owned look-alike, a lower score).
+    case typosquatWeak = "typosquat_weak"
+}
+
 /// The `[tool.alterks]` table, validated, with every key it does not set at its default.
 /// Build it with `ConfigLoader`; `Configuration.defaults` is the built-in policy.
 package struct Configuration: Sendable, Hashable {
@@ -180,6 +198,17 @@ package struct Configuration: Sendable, Hashable {
     /// The policy files this configuration was built from, root first (system, user, then the project file), each
     /// with how it was applied. Not part of the policy fingerprint; reports name them.
     package var policyFiles: [PolicyFile] = []
+    /// Action per decisive signal (`signal_actions`); every signal of `Signal` is present.
+    package var signalActions: [Signal: Action] = Configuration.defaultSignalActions
+    /// Index URL prefixes the user trusts to serve files rebuilt from PyPI projects (`trusted_rebuild_indexes`):
+    /// an artifact from one is not held for a sha256 or a version PyPI does not have.
+    package var trustedRebuildIndexes: [String] = []
+
+    /// Defaults for `signal_actions`.
+    package static let defaultSignalActions: [Signal: Action] = [
+        .code: .quarantine, .entryPointShadow: .quarantine, .artifactHash: .block, .indexConfusion: .block,
+        .typosquat: .quarantine, .typosquatWeak: .alert,
+    ]
 
     /// The built-in policy, used for every key a configuration does not set.
     package static let defaults = Configuration(
@@ -201,6 +230,19 @@ package struct Configuration: Sendable, Hashable {
     /// The action for a risk score at or above the threshold in `mode`.
     package func riskAction(for mode: PolicyMode) -> Action {
         riskActions[mode] ?? (mode == .install ? .quarantine : .alert)
+    }
+
+    /// The action a decisive signal calls for.
+    package func action(for signal: Signal) -> Action {
+        signalActions[signal] ?? Configuration.defaultSignalActions[signal] ?? .quarantine
+    }
+
+    /// Whether `url` (an artifact's origin) lies under one of `trustedRebuildIndexes`.
+    package func trustsRebuilt(_ url: String?) -> Bool {
+        guard let url else { return false }
+        return trustedRebuildIndexes.contains { prefix in
+            url == prefix || url.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
+        }
     }
 
     /// The weight of a heuristic factor; 0 for a factor the configuration does not know.

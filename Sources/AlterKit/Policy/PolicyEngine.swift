@@ -25,18 +25,22 @@ package struct PolicyDecision: Sendable, Hashable {
 /// 1. `blocklist` → BLOCK whatever else is true (an entry with a specifier also blocks a package whose version is not
 ///    pinned, since it may resolve to a blocked version).
 /// 2. `allowlist` → ALLOW: vulnerabilities and failures are still reported, each marked allowed by the list, and the
-///    caller skips the heuristics (`PolicyEngine.skipsHeuristics`).
+///    caller skips the heuristics (`PolicyEngine.skipsHeuristics`). A `MAL-*` record is never allowed by the list:
+///    only an unexpired `ignore` naming that `MAL-` id lets it through, and the reason says so.
 /// 3. Each vulnerability → `severity_actions` (a `MAL-*` record → `malicious_action`), unless an `ignore` names it and
 ///    has not expired; an expired ignore stops applying and says so.
-/// 4. Risk composite ≥ `risk_threshold` → `risk_action` for the mode, naming each factor over its bar. A `code` or
-///    `dependency_confusion` factor at 1.0 (critical) calls for the risk action on its own; a critical `code`
-///    factor calls for QUARANTINE at least (in a scan too, where the default `risk_action` is ALERT).
-/// 5. Each source failure → `on_source_error` (BLOCK unless the policy explicitly says ALERT). Never a silent ALLOW.
+/// 4. Decisive signals (`Signal`) → their `signal_actions`, each on its own: code that runs without being called,
+///    an entry point shadowing a common command, a file PyPI did not publish, a version PyPI does not have, an
+///    obvious typosquat. A decisive factor that could not be computed is shown as unknown: `on_source_error` when a
+///    source failed, ALERT otherwise. Medium code findings are listed (action ALLOW) without changing the verdict.
+/// 5. Soft risk composite ≥ `risk_threshold` → `risk_action` for the mode, naming each factor over its bar; a
+///    `dependency_confusion` factor at 1.0 (critical) makes the composite 100.
+/// 6. Each source failure → `on_source_error` (BLOCK unless the policy explicitly says ALERT). Never a silent ALLOW.
 package enum PolicyEngine {
     /// A factor at or above this score is named in a risk reason.
     package static let factorBar = 0.5
-    /// Factors that call for the risk action on their own when critical (score 1.0).
-    package static let decisiveFactors: Set<String> = ["code", "dependency_confusion"]
+    /// Factors that decide on their own through a `Signal` (see `signalReasons`), left out of the soft composite.
+    package static let decisiveFactors: Set<String> = RiskScorer.decisiveFactors
 
     /// Whether heuristics should be skipped for `dependency` (it is allowlisted and not blocklisted).
     package static func skipsHeuristics(_ dependency: Dependency, config: Configuration) -> Bool {
@@ -70,12 +74,17 @@ package enum PolicyEngine {
         }
 
         for finding in vulnerabilities.sorted(by: { $0.id < $1.id }) {
-            let rules = config.ignores.filter { $0.covers(finding, packageName: dependency.normalizedName) }
+            // A known-malicious record is accepted only by an ignore naming one of its own MAL- ids (not an alias).
+            let rules = config.ignores.filter {
+                $0.covers(finding, packageName: dependency.normalizedName)
+                    && (!finding.isMalicious || Self.namesMaliciousID($0, finding))
+            }
             if let active = rules.filter({ now < $0.expires }).max(by: { $0.expires < $1.expires }) {
                 reasons.append(
                     Reason(
                         kind: .ignored, action: .allow,
-                        message: "\(finding.id) ignored until \(active.untilText): \(active.reason)",
+                        message: "\(finding.id) ignored until \(active.untilText): \(active.reason)"
+                            + (finding.isMalicious ? " (a known-malicious record, accepted by this ignore)" : ""),
                         subject: finding.id))
                 notes.append(
                     "\(dependency.normalizedName): \(finding.id) ignored until \(active.untilText) (\(active.reason))")
@@ -89,7 +98,13 @@ package enum PolicyEngine {
                     "\(dependency.normalizedName): the ignore of \(finding.id) expired after \(expired.untilText) "
                         + "(\(expired.reason)); it applies again")
             }
-            if allowlisted {
+            if allowlisted && finding.isMalicious {
+                reason.message +=
+                    " — the allowlist does not cover a known-malicious record; only an ignore naming \(finding.id) does"
+                notes.append(
+                    "\(dependency.normalizedName): on the allowlist, but \(finding.id) is a known-malicious record: "
+                        + "not allowed")
+            } else if allowlisted {
                 reason.action = .allow
                 reason.message += " — allowed by the allowlist"
             }
@@ -97,8 +112,9 @@ package enum PolicyEngine {
         }
 
         if let risk, !allowlisted {
+            reasons.append(contentsOf: signalReasons(risk, dependency: dependency, config: config))
             reasons.append(contentsOf: riskReasons(risk, config: config, mode: mode))
-            let unknown = risk.unknownFactors.filter { config.weight(for: $0) > 0 }
+            let unknown = risk.unknownFactors.filter { config.weight(for: $0) > 0 && !decisiveFactors.contains($0) }
             if !unknown.isEmpty {
                 notes.append(
                     "\(dependency.normalizedName): risk factors not computed (left out of the score): "
@@ -160,46 +176,100 @@ package enum PolicyEngine {
             kind: .vulnerability, action: config.action(for: finding.severity), message: message, subject: finding.id)
     }
 
-    /// Reasons from a risk assessment: one for the composite at or above the threshold naming every factor over its
-    /// bar, one per such factor, and one per decisive factor at 1.0 whatever the composite.
+    /// Reasons from the soft risk composite: one for the composite at or above the threshold naming every soft factor
+    /// over its bar, and one per such factor. Decisive factors speak through `signalReasons`.
     static func riskReasons(_ risk: RiskAssessment, config: Configuration, mode: PolicyMode) -> [Reason] {
         let action = config.riskAction(for: mode)
-        let weighted = risk.factors.filter { config.weight(for: $0.name) > 0 }
+        let weighted = risk.factors.filter {
+            config.weight(for: $0.name) > 0 && !decisiveFactors.contains($0.name)
+        }
         let overBar = weighted.filter { ($0.score ?? 0) >= factorBar }
             .sorted { ($0.score ?? 0, $1.name) > ($1.score ?? 0, $0.name) }
-        var reasons: [Reason] = []
-        if let composite = risk.composite, composite >= config.riskThreshold {
-            let named =
-                overBar.isEmpty
-                ? "" : ": " + overBar.map { "\($0.name) \(formatScore($0.score ?? 0))" }.joined(separator: ", ")
+        guard let composite = risk.composite, composite >= config.riskThreshold else { return [] }
+        let named =
+            overBar.isEmpty
+            ? "" : ": " + overBar.map { "\($0.name) \(formatScore($0.score ?? 0))" }.joined(separator: ", ")
+        var reasons = [
+            Reason(
+                kind: .risk, action: action,
+                message: "risk \(formatScore(composite))/100 at or above the threshold "
+                    + "\(formatScore(config.riskThreshold))\(named)",
+                subject: "risk")
+        ]
+        for factor in overBar {
             reasons.append(
                 Reason(
                     kind: .risk, action: action,
-                    message: "risk \(formatScore(composite))/100 at or above the threshold "
-                        + "\(formatScore(config.riskThreshold))\(named)",
-                    subject: "risk"))
-            for factor in overBar {
-                reasons.append(factorReason(factor, action: action))
+                    message: "\(factor.name) \(formatScore(factor.score ?? 0)): \(firstLine(factor.reason))",
+                    subject: factor.name))
+        }
+        return reasons
+    }
+
+    /// The reasons decisive factors give on their own (see `Signal`), whatever the composite.
+    static func signalReasons(_ risk: RiskAssessment, dependency: Dependency, config: Configuration) -> [Reason] {
+        var reasons: [Reason] = []
+        func add(_ signal: Signal, _ factor: RiskFactor, kind: Reason.Kind = .risk, note: String = "") {
+            reasons.append(
+                Reason(
+                    kind: kind, action: config.action(for: signal),
+                    message: "\(signal.rawValue): \(firstLine(factor.reason))\(note)", subject: factor.name))
+        }
+        for factor in risk.factors where decisiveFactors.contains(factor.name) {
+            // A weight of 0 switches a signal off; signals without a weight of their own follow `code`'s.
+            if let key = RiskScorer.weightKey(of: factor.name), config.weight(for: key) <= 0 { continue }
+            guard let score = factor.score else {
+                let failed = !risk.failures.isEmpty
+                reasons.append(
+                    Reason(
+                        kind: factor.name == CodeFactor.name ? .code : .risk,
+                        action: failed ? config.onSourceError : .alert,
+                        message: "\(factor.name) unknown: \(firstLine(factor.reason))"
+                            + (failed ? ", on_source_error = \(config.onSourceError.rawValue)" : ""),
+                        subject: factor.name))
+                continue
             }
-        } else {
-            for factor in overBar where decisiveFactors.contains(factor.name) && (factor.score ?? 0) >= 1.0 {
-                var reason = factorReason(factor, action: action)
-                reason.message += " (critical: acts on its own)"
-                reasons.append(reason)
+            switch factor.name {
+            case CodeFactor.name:
+                if score >= CodeFactor.score(for: .high) {
+                    add(.code, factor, kind: .code)
+                } else if score >= CodeFactor.score(for: .medium) {
+                    reasons.append(
+                        Reason(
+                            kind: .code, action: .allow,
+                            message: "code (listed, no action): \(firstLine(factor.reason))", subject: factor.name))
+                }
+            case CodeFactor.entryPointShadowName where score >= 1:
+                add(.entryPointShadow, factor, kind: .code)
+            case ArtifactHashFactor.factorName where score >= 1, IndexConfusionFactor.factorName where score >= 1:
+                let signal: Signal = factor.name == ArtifactHashFactor.factorName ? .artifactHash : .indexConfusion
+                if config.trustsRebuilt(dependency.artifactURL) {
+                    reasons.append(
+                        Reason(
+                            kind: .risk, action: .allow,
+                            message: "\(signal.rawValue): \(firstLine(factor.reason)) — allowed: the index is in "
+                                + "trusted_rebuild_indexes",
+                            subject: factor.name))
+                } else {
+                    add(signal, factor)
+                }
+            case TyposquattingFactor.factorName:
+                if score >= TyposquattingFactor.strongBar {
+                    add(.typosquat, factor)
+                } else if score >= TyposquattingFactor.weakBar {
+                    add(.typosquatWeak, factor)
+                }
+            default:
+                continue
             }
         }
         return reasons
     }
 
-    /// A critical `code` factor (a `.pth` that runs a payload, exec of decoded data at install time) is
-    /// QUARANTINE at least, whatever the mode's `risk_action`: in a scan, where nothing can be quarantined, the
-    /// verdict says what the code found calls for.
-    private static func factorReason(_ factor: RiskFactor, action: Action) -> Reason {
-        let critical = factor.name == "code" && (factor.score ?? 0) >= 1.0
-        return Reason(
-            kind: factor.name == "code" ? .code : .risk, action: critical ? max(action, .quarantine) : action,
-            message: "\(factor.name) \(formatScore(factor.score ?? 0)): \(firstLine(factor.reason))",
-            subject: factor.name)
+    /// Whether an ignore names one of a malicious finding's own `MAL-` ids.
+    static func namesMaliciousID(_ rule: IgnoreRule, _ finding: VulnerabilityFinding) -> Bool {
+        let wanted = rule.id.uppercased()
+        return wanted.hasPrefix("MAL-") && finding.allIDs.contains { $0.uppercased() == wanted }
     }
 
     /// The first matching blocklist entry (exact version matches preferred over unpinned ones).

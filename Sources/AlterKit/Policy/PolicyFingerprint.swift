@@ -2,7 +2,7 @@ import Foundation
 
 extension Configuration {
     /// Version of the canonical encoding; bump it when the meaning of a key that affects verdicts changes.
-    static let fingerprintVersion = 1
+    static let fingerprintVersion = 2
 
     /// A canonical text of everything that affects verdicts: actions, threshold, lists, weights, ignores,
     /// internal packages, release age and the failure policy. Data-source URLs, TTLs, HTTP limits, the cache
@@ -31,6 +31,12 @@ extension Configuration {
         for name in Set(internalPackages).sorted() { lines.append("internal_packages=\(Self.quoted(name))") }
         lines.append("min_release_age=\(Self.canonicalNumber(minReleaseAge))")
         lines.append("on_source_error=\(onSourceError.rawValue)")
+        for signal in Signal.allCases {
+            lines.append("signal_actions.\(signal.rawValue)=\(action(for: signal).rawValue)")
+        }
+        for prefix in Set(trustedRebuildIndexes).sorted() {
+            lines.append("trusted_rebuild_indexes=\(Self.quoted(prefix))")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -90,6 +90,18 @@ extension Configuration {
             out.riskActions[mode] = root.riskAction(for: mode)
             ignored.append("risk_action.\(mode.rawValue)")
         }
+        for signal in Signal.allCases {
+            let mine = signalActions[signal] ?? .block
+            let theirs = root.signalActions[signal] ?? .block
+            if mine < theirs {
+                out.signalActions[signal] = theirs
+                ignored.append("signal_actions.\(signal.rawValue)")
+            }
+        }
+        if trustedRebuildIndexes.contains(where: { !root.trustedRebuildIndexes.contains($0) }) {
+            out.trustedRebuildIndexes = root.trustedRebuildIndexes
+            ignored.append("trusted_rebuild_indexes")
+        }
         if maliciousAction < root.maliciousAction {
             out.maliciousAction = root.maliciousAction
             ignored.append("malicious_action")

@@ -15,7 +15,7 @@ import Testing
             """
             "\(version)": [{"filename": "\(name)-\(version)-py3-none-any.whl", "packagetype": "bdist_wheel",
               "upload_time_iso_8601": "\(iso.string(from: date))", "yanked": false,
-              "digests": {"sha256": "00"}, "size": 1000, "url": "https://files.example/\(name)-\(version).whl"}]
+              "digests": {}, "size": 1000, "url": "https://files.example/\(name)-\(version).whl"}]
             """
         }.joined(separator: ",")
         return """
@@ -136,7 +136,7 @@ import Testing
                  "last_serial": 1, "urls": [], "vulnerabilities": [],
                  "releases": {"1.0": [{"filename": "reqeusts-1.0-py3-none-any.whl", "packagetype": "bdist_wheel",
                    "upload_time_iso_8601": "\(ISO8601DateFormatter().string(from: fresh))", "yanked": false,
-                   "digests": {"sha256": "00"}, "size": 1000, "url": "https://files.example/reqeusts-1.0.whl"}]},
+                   "digests": {}, "size": 1000, "url": "https://files.example/reqeusts-1.0.whl"}]},
                  "ownership": {"roles": [{"role": "Owner", "user": "mallory"}]}}
                 """))
         try world.testbed.wheels.wheel(name: "reqeusts", version: "1.0")

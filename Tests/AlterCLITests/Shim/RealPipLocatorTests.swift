@@ -8,6 +8,8 @@ struct FakeShimSystem: ShimSystem {
     var real: [String: String] = [:]
     var executables: Set<String> = []
     var shimCopies: Set<String> = []
+    /// Executables named pip that are not pip's launcher (a package's own `pip` script, a wrapper).
+    var notLaunchers: Set<String> = []
 
     func selfExecutable() -> String? { selfPath }
     func realPath(_ path: String) -> String? { real[path] ?? (executables.contains(path) ? path : nil) }
@@ -15,6 +17,7 @@ struct FakeShimSystem: ShimSystem {
         executables.contains(real[path] ?? path) || executables.contains(path)
     }
     func isShimBinary(_ path: String) -> Bool { shimCopies.contains(path) || path == selfPath }
+    func isPipLauncher(_ path: String) -> Bool { !notLaunchers.contains(path) }
 }
 
 @Suite struct RealPipLocatorTests {
@@ -155,5 +158,75 @@ struct FakeShimSystem: ShimSystem {
         system.executables.insert("/p/share/alterks/bin/alterks")
         let locator = RealPipLocator(environment: ShimEnvironment(), system: system)
         #expect(locator.locateAlterKS() == "/p/share/alterks/bin/alterks")
+    }
+}
+
+/// The real pip is pip's own launcher, never a `pip` script some package installed over it.
+@Suite struct RealPipLauncherTests {
+    func system() -> FakeShimSystem {
+        var system = RealPipLocatorTests().system()
+        system.notLaunchers = ["/venv/bin/pip"]
+        return system
+    }
+
+    @Test func aVenvPipThatIsNotPipsLauncherRunsTheVenvPythonInstead() {
+        var system = system()
+        system.executables.insert("/venv/bin/python")
+        let environment = ShimEnvironment(virtualEnv: "/venv", path: "/opt/alterks/shims:/usr/bin")
+        #expect(
+            RealPipLocator(environment: environment, system: system).locate(programName: "pip")
+                == .success(.python("/venv/bin/python")))
+    }
+
+    @Test func aPathPipThatIsNotPipsLauncherWithoutAPythonIsRefusedAndNamed() {
+        var system = system()
+        system.notLaunchers = ["/usr/bin/pip"]
+        let environment = ShimEnvironment(path: "/opt/alterks/shims:/usr/bin")
+        guard
+            case .failure(let message) = RealPipLocator(environment: environment, system: system).locate(
+                programName: "pip")
+        else {
+            Issue.record("a fake pip was taken for the real one")
+            return
+        }
+        #expect(message.contains("/usr/bin/pip"), "\(message)")
+        #expect(message.contains("not pip's own launcher"), "\(message)")
+    }
+
+    @Test func pythonForAVersionedPip() {
+        #expect(RealPipLocator.pythonNames(for: "pip3.11") == ["python3.11", "python3", "python"])
+        #expect(RealPipLocator.pythonNames(for: "pip") == ["python", "python3"])
+    }
+
+    /// pip's launcher as pip writes it (old and new templates), and what a package's own `pip` script looks like.
+    @Test(arguments: [
+        (
+            "#!/v/bin/python\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\n"
+                + "if __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                + "    sys.exit(main())\n", true
+        ),
+        (
+            "#!/v/bin/python3.11\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == \"__main__\":\n"
+                + "    if sys.argv[0].endswith(\"-script.pyw\"):\n        sys.argv[0] = sys.argv[0][:-11]\n"
+                + "    elif sys.argv[0].endswith(\".exe\"):\n        sys.argv[0] = sys.argv[0][:-4]\n"
+                + "    sys.exit(main())\n", true
+        ),
+        (
+            "#!/v/bin/python\nimport re\nimport sys\nfrom evilpip.cli import main\nif __name__ == '__main__':\n"
+                + "    sys.exit(main())\n", false
+        ),
+        (
+            "#!/v/bin/python\nimport sys\nfrom pip._internal.cli.main import main\nimport evil\n"
+                + "if __name__ == '__main__':\n    sys.exit(main())\n", false
+        ),
+        (
+            "#!/v/bin/python\nimport sys; import evil\nfrom pip._internal.cli.main import main\n"
+                + "if __name__ == '__main__':\n    sys.exit(main())\n", false
+        ),
+        ("#!/usr/bin/env bash\nexec \"/root/.pyenv/libexec/pyenv\" exec \"$program\" \"$@\"\n", false),
+        ("\u{7F}ELF", false),
+    ])
+    func launcherShape(text: String, isLauncher: Bool) {
+        #expect(PipLauncher.isStandard(text) == isLauncher)
     }
 }

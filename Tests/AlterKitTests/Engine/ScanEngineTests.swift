@@ -50,7 +50,7 @@ final class FixedRisk: RiskAssessor, @unchecked Sendable {
             asked.append(dependency.normalizedName)
             let score = composites[dependency.normalizedName] ?? 0
             out[RiskKey.of(dependency)] = RiskAssessment(
-                factors: [RiskFactor(name: "typosquatting", score: score / 100, reason: "test")], composite: score)
+                factors: [RiskFactor(name: "package_age", score: score / 100, reason: "test")], composite: score)
         }
         return out
     }

@@ -67,9 +67,11 @@ import Testing
             ).verdict.action
         }
         #expect(decide(1.0) == .quarantine)
-        #expect(decide(0.8) == .allow)
+        // High findings never pass silently either; medium ones are listed without changing the action.
+        #expect(decide(0.8) == .quarantine)
+        #expect(decide(0.4) == .allow)
         var strict = Configuration.defaults
-        strict.riskActions[.scan] = .block
+        strict.signalActions[.code] = .block
         #expect(decide(1.0, strict) == .block)
     }
 }

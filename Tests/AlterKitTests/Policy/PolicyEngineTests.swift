@@ -89,16 +89,16 @@ private let cases: [PolicyCase] = [
         action: .block, reasons: [.blocklist]),
     PolicyCase(
         label: "allowlist specifier does not cover an unpinned dependency",
-        dependency: Dependency(name: "requests", specifier: ">=2"), risk: risk(90, [("typosquatting", 0.9)]),
+        dependency: Dependency(name: "requests", specifier: ">=2"), risk: risk(90, [("maintainer_count", 0.9)]),
         config: config { $0.allowlist = [entry("requests>=2.31")] }, action: .alert, reasons: [.risk, .risk]),
     PolicyCase(
         label: "allowlist specifier covers the version", dependency: Dependency(name: "requests", version: "2.32.3"),
-        risk: risk(90, [("typosquatting", 0.9)]), config: config { $0.allowlist = [entry("requests>=2.31")] },
+        risk: risk(90, [("maintainer_count", 0.9)]), config: config { $0.allowlist = [entry("requests>=2.31")] },
         action: .allow, reasons: [.allowlist]),
     PolicyCase(
         label: "allowlist → allow, vulnerabilities reported as allowed, no risk",
         dependency: Dependency(name: "Requests", version: "2.0"),
-        vulnerabilities: [vuln("PYSEC-9", .critical)], risk: risk(99, [("typosquatting", 1)]),
+        vulnerabilities: [vuln("PYSEC-9", .critical)], risk: risk(99, [("maintainer_count", 1)]),
         config: config { $0.allowlist = [entry("requests")] }, action: .allow, reasons: [.allowlist, .vulnerability]),
     PolicyCase(
         label: "allowlist keeps failures visible",
@@ -128,17 +128,90 @@ private let cases: [PolicyCase] = [
         reasons: [.vulnerability]),
     PolicyCase(
         label: "risk over threshold → scan alert, naming factors",
-        risk: risk(72, [("typosquatting", 0.9), ("package_age", 0.2)]),
+        risk: risk(72, [("maintainer_count", 0.9), ("package_age", 0.2)]),
         action: .alert, reasons: [.risk, .risk]),
     PolicyCase(
-        label: "risk over threshold → install quarantine", risk: risk(60, [("typosquatting", 0.9)]), mode: .install,
+        label: "risk over threshold → install quarantine", risk: risk(60, [("maintainer_count", 0.9)]), mode: .install,
         action: .quarantine, reasons: [.risk, .risk]),
     PolicyCase(
-        label: "risk under threshold → allow", risk: risk(59.9, [("typosquatting", 0.9)]), mode: .install,
+        label: "risk under threshold → allow", risk: risk(59.9, [("maintainer_count", 0.9)]), mode: .install,
         action: .allow, reasons: []),
     PolicyCase(
         label: "critical code factor acts alone", risk: risk(30, [("code", 1.0)]), mode: .install,
         action: .quarantine, reasons: [.code]),
+    PolicyCase(
+        label: "high code finding acts alone, in a scan too", risk: risk(5, [("code", 0.8)]), action: .quarantine,
+        reasons: [.code]),
+    PolicyCase(
+        label: "medium code finding is listed without changing the action", risk: risk(5, [("code", 0.4)]),
+        mode: .install, action: .allow, reasons: [.code]),
+    PolicyCase(
+        label: "code signal follows signal_actions.code", risk: risk(5, [("code", 1.0)]),
+        config: config { $0.signalActions[.code] = .block }, mode: .install, action: .block, reasons: [.code]),
+    PolicyCase(
+        label: "entry point shadowing a command → quarantine", risk: risk(5, [("entry_point_shadow", 1.0)]),
+        mode: .install, action: .quarantine, reasons: [.code]),
+    PolicyCase(
+        label: "a file PyPI did not publish → block",
+        dependency: Dependency(name: "six", version: "1.17.0"), risk: risk(5, [("artifact_hash", 1.0)]),
+        mode: .install, action: .block, reasons: [.risk]),
+    PolicyCase(
+        label: "a version PyPI does not have → block", risk: risk(5, [("index_confusion", 1.0)]), mode: .install,
+        action: .block, reasons: [.risk]),
+    PolicyCase(
+        label: "a rebuilt file from a trusted rebuild index is listed, not held",
+        dependency: {
+            var d = Dependency(name: "six", version: "1.17.0")
+            d.artifactURL = "https://build.example/simple/six/six-1.17.0-py3-none-any.whl"
+            return d
+        }(), risk: risk(5, [("artifact_hash", 1.0)]),
+        config: config { $0.trustedRebuildIndexes = ["https://build.example/simple"] }, mode: .install,
+        action: .allow, reasons: [.risk]),
+    PolicyCase(
+        label: "another index is not trusted by a prefix that only looks alike",
+        dependency: {
+            var d = Dependency(name: "six", version: "1.17.0")
+            d.artifactURL = "https://build.example/simple-evil/six-1.17.0-py3-none-any.whl"
+            return d
+        }(), risk: risk(5, [("artifact_hash", 1.0)]),
+        config: config { $0.trustedRebuildIndexes = ["https://build.example/simple"] }, mode: .install,
+        action: .block, reasons: [.risk]),
+    PolicyCase(
+        label: "obvious squat → quarantine whatever the composite", risk: risk(5, [("typosquatting", 1.0)]),
+        action: .quarantine, reasons: [.risk]),
+    PolicyCase(
+        label: "weaker squat shape → alert", risk: risk(5, [("typosquatting", 0.6)]), mode: .install, action: .alert,
+        reasons: [.risk]),
+    PolicyCase(
+        label: "typosquatting weight 0 switches the signal off", risk: risk(5, [("typosquatting", 1.0)]),
+        config: config { $0.heuristicWeights["typosquatting"] = 0 }, mode: .install, action: .allow, reasons: []),
+    PolicyCase(
+        label: "a decisive factor not computed is shown",
+        risk: risk(5, [("code", nil)]), mode: .install, action: .alert, reasons: [.code]),
+    PolicyCase(
+        label: "a decisive factor not computed because a source failed follows on_source_error",
+        risk: RiskAssessment(
+            factors: [RiskFactor(name: "artifact_hash", score: nil, reason: "PyPI down")], composite: 5,
+            failures: [SourceFailure(source: "pypi-metadata", message: "HTTP 503")]),
+        failures: [SourceFailure(source: "pypi-metadata", message: "HTTP 503")], mode: .install, action: .block,
+        reasons: [.risk, .sourceFailure]),
+    PolicyCase(
+        label: "allowlist never beats a MAL- record", dependency: Dependency(name: "corp-internal", version: "1.0"),
+        vulnerabilities: [vuln("MAL-2025-7", .unknown, malicious: true)],
+        config: config { $0.allowlist = [entry("corp-internal")] }, action: .block,
+        reasons: [.malicious, .allowlist], notes: ["known-malicious"]),
+    PolicyCase(
+        label: "only an ignore naming the MAL- id lets it through, and says so",
+        dependency: Dependency(name: "corp-internal", version: "1.0"),
+        vulnerabilities: [vuln("MAL-2025-7", .unknown, malicious: true, aliases: ["GHSA-xxxx"])],
+        config: config {
+            $0.allowlist = [entry("corp-internal")]; $0.ignores = [ignore("MAL-2025-7", until: "2026-12-31")]
+        }, action: .allow, reasons: [.allowlist, .ignored], notes: ["MAL-2025-7 ignored until 2026-12-31"]),
+    PolicyCase(
+        label: "an ignore naming a MAL- record's alias does not let it through",
+        vulnerabilities: [vuln("MAL-2025-7", .unknown, malicious: true, aliases: ["GHSA-xxxx"])],
+        config: config { $0.ignores = [ignore("GHSA-xxxx", until: "2026-12-31")] }, action: .block,
+        reasons: [.malicious]),
     PolicyCase(
         label: "critical factor with weight 0 is off", risk: risk(30, [("dependency_confusion", 1.0)]),
         config: config { $0.heuristicWeights["dependency_confusion"] = 0 }, mode: .install, action: .allow, reasons: []),
@@ -187,14 +260,14 @@ private let cases: [PolicyCase] = [
     @Test func messagesNameWhatMatters() {
         let decision = PolicyEngine.decide(
             dependency: Dependency(name: "demo", version: "1.0"), vulnerabilities: [vuln("PYSEC-1", .high)],
-            risk: risk(72, [("typosquatting", 0.9), ("package_age", 0.2), ("maintainer_count", 0.6)]), failures: [],
+            risk: risk(72, [("release_pattern", 0.9), ("package_age", 0.2), ("maintainer_count", 0.6)]), failures: [],
             config: .defaults, mode: .scan, now: now)
         let messages = decision.verdict.reasons.map(\.message)
         #expect(messages[0] == "PYSEC-1 (high 7.5): summary of PYSEC-1; fixed in 2.0")
-        #expect(messages[1] == "risk 72/100 at or above the threshold 60: typosquatting 0.9, maintainer_count 0.6")
-        #expect(messages[2] == "typosquatting 0.9: typosquatting reason")
+        #expect(messages[1] == "risk 72/100 at or above the threshold 60: release_pattern 0.9, maintainer_count 0.6")
+        #expect(messages[2] == "release_pattern 0.9: release_pattern reason")
         #expect(messages[3] == "maintainer_count 0.6: maintainer_count reason")
-        #expect(decision.verdict.reasons[2].subject == "typosquatting")
+        #expect(decision.verdict.reasons[2].subject == "release_pattern")
     }
 
     @Test func activeIgnoreLimitsHowLongTheVerdictHolds() {

@@ -56,6 +56,8 @@ import Testing
         max_offline_age = "3650d"
         ignore = [{ id = "PYSEC-1", reason = "r", until = 2099-01-01 }]
         severity_actions = { critical = "allow" }
+        signal_actions = { code = "allow" }
+        trusted_rebuild_indexes = ["https://evil.example/simple"]
         """
 
     @Test func anUntrustedProjectLoosensNothingAndSaysWhatItIgnored() throws {
@@ -72,7 +74,8 @@ import Testing
         #expect(warnings.count == 1)
         for key in [
             "allowlist", "cache_dir", "on_source_error", "min_release_age", "risk_threshold", "pypi_url",
-            "allow_source_builds", "max_offline_age", "ignore", "severity_actions.critical",
+            "allow_source_builds", "max_offline_age", "ignore", "severity_actions.critical", "signal_actions.code",
+            "trusted_rebuild_indexes",
         ] {
             #expect(warnings.first?.contains(key) == true, "\(key): \(warnings)")
         }

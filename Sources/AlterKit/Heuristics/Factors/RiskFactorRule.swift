@@ -40,6 +40,9 @@ package struct FactorInput: Sendable {
     /// Normalised names of private packages (config `internal_packages`).
     package var internalPackages: Set<String>
     package var now: Date
+    /// The popular project the name looks like (a typosquat's target), when the index answered for it: its owners
+    /// tell the target's own family from a squat.
+    package var targetProject: PyPIProject?
 
     package init(
         dependency: Dependency, metadata: Result<MetadataLookup, PyPIMetadataError>, typosquat: TyposquatVerdict,
@@ -84,6 +87,7 @@ package struct FactorInput: Sendable {
 package enum RiskFactors {
     package static let all: [any RiskFactorRule] = [
         TyposquattingFactor(), DependencyConfusionFactor(), PackageAgeFactor(), MaintainerCountFactor(),
-        ReleasePatternFactor(), MetadataQualityFactor(), ProvenanceFactor(),
+        ReleasePatternFactor(), MetadataQualityFactor(), ProvenanceFactor(), ArtifactHashFactor(),
+        IndexConfusionFactor(),
     ]
 }
