@@ -47,7 +47,7 @@ package struct ConfigLoader: Sendable {
     /// always tighten; what it loosens applies only once the user trusted its current bytes (`alterks trust`),
     /// and until then a warning names the ignored keys and the command that trusts the file.
     package func load(explicitFile: String?, workingDirectory: String) throws(ConfigError) -> Configuration {
-        var root = applyEnvironment(to: .defaults)
+        var root = try applyEnvironment(to: .defaults)
         var files: [PolicyFile] = []
         for (path, role) in [(systemConfigPath, PolicyFile.Role.system), (userConfigPath, .user)] {
             guard let path, try Self.existingFile(path) else { continue }
@@ -171,7 +171,7 @@ package struct ConfigLoader: Sendable {
             }
             guard let value = document["tool"]?.table?["alterks"] else {
                 if required { throw .missingTable(file: file) }
-                return applyEnvironment(to: base)
+                return try applyEnvironment(to: base)
             }
             guard let alterks = value.table else {
                 throw .invalidKey(
@@ -192,13 +192,23 @@ package struct ConfigLoader: Sendable {
                 "\(file): webhook_secret is set in the file, which is usually committed; "
                     + "prefer the ALTERKS_WEBHOOK_SECRET environment variable")
         }
-        config = applyEnvironment(to: config)
+        config = try applyEnvironment(to: config)
         return config
     }
 
-    private func applyEnvironment(to config: Configuration) -> Configuration {
+    /// The environment's settings, which win over every file: `ALTERKS_WEBHOOK_SECRET`, and `ALTERKS_PYPI_URL` (the
+    /// index's JSON API for scan, the gate and inspect alike — one setting, honoured everywhere).
+    private func applyEnvironment(to config: Configuration) throws(ConfigError) -> Configuration {
         var config = config
         if let secret = environment["ALTERKS_WEBHOOK_SECRET"], !secret.isEmpty { config.webhookSecret = secret }
+        if let url = environment["ALTERKS_PYPI_URL"], !url.isEmpty {
+            guard let valid = ConfigTableReader.validURL(url) else {
+                throw .invalidKey(
+                    file: "environment", line: nil, key: "ALTERKS_PYPI_URL",
+                    message: "must be \(ConfigTableReader.urlAllowed), got \(ConfigTableReader.quote(url))")
+            }
+            config.pypiURL = valid
+        }
         return config
     }
 

@@ -303,15 +303,22 @@ struct ConfigTableReader {
 
     /// HTTPS, or plain HTTP to a loopback address (test doubles, local mirrors).
     private func url(_ value: any TOMLValueConvertible, _ path: [String]) throws(ConfigError) -> String {
-        let allowed = "an https:// URL (http:// only for 127.0.0.1, localhost or [::1])"
-        let text = try string(value, path, allowed: allowed)
+        let text = try string(value, path, allowed: Self.urlAllowed)
+        guard let valid = Self.validURL(text) else {
+            throw invalid(path, "must be \(Self.urlAllowed), got \(Self.quote(text))")
+        }
+        return valid
+    }
+
+    static let urlAllowed = "an https:// URL (http:// only for 127.0.0.1, localhost or [::1])"
+
+    /// `text` without a trailing `/` when it is an https URL, or http to a loopback host; nil otherwise.
+    static func validURL(_ text: String) -> String? {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty, !text.contains(where: \.isWhitespace)
-        else { throw invalid(path, "must be \(allowed), got \(Self.quote(text))") }
+        else { return nil }
         let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) || host.hasPrefix("127.")
-        guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw invalid(path, "must be \(allowed), got \(Self.quote(text))")
-        }
+        guard scheme == "https" || (scheme == "http" && loopback) else { return nil }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 

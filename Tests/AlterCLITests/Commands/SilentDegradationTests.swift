@@ -44,4 +44,12 @@ import Testing
         #expect(stale.stderr.contains("offline database of 2024-10-10 is"), "\(stale.stderr)")
         #expect(stale.stderr.contains("alterks db update"), "\(stale.stderr)")
     }
+
+    @Test func dbUpdateHelpNamesTheRealKey() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let help = await sandbox.run(["db", "update", "--help"])
+        #expect(help.output.contains("osv_db_url"), "\(help.output)")
+        #expect(!help.output.contains("osv_database_url"), "\(help.output)")
+    }
 }

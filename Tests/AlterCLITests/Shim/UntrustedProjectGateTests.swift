@@ -63,16 +63,20 @@ import Testing
     func world(_ label: String) async throws -> World {
         let testbed = try await GateTestbed.make(label)
         let old = Date().addingTimeInterval(-400 * 86400)
+        // PyPI lists the very wheel the index serves (its sha256), so every signal is known and the verdict cached.
+        let wheel = try testbed.wheels.wheel(name: "django", version: "2.2.0")
+        let digest = try WheelBuilder.sha256(of: wheel)
         let pypi = try PyPIDouble()
         pypi.setProject(
             "django",
-            .json(GateEngineEndToEndTests.projectJSON("django", uploads: [("2.2.0", old), ("4.2.16", old)])))
+            .json(
+                GateEngineEndToEndTests.projectJSON("django", uploads: [("2.2.0", old)]).replacingOccurrences(
+                    of: "\"digests\": {}", with: "\"digests\": {\"sha256\": \"\(digest)\"}")))
         let advisory = OSVRecords.record(
             "PYSEC-2099-22", package: "django", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "3.0")])],
             label: "CRITICAL", summary: "SQL injection in django")
         let world = World(testbed: testbed, osv: try OSVDouble(records: [advisory]), pypi: pypi)
         try world.writeUserConfig()
-        try testbed.wheels.wheel(name: "django", version: "2.2.0")
         return world
     }
 

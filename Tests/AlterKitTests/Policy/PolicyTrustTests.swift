@@ -188,4 +188,20 @@ import Testing
             text: "max_offline_age = \"12h\"\n", file: "a.toml", baseDirectory: "/", pyproject: false, required: false)
         #expect(hours.maxOfflineAge == 12 * 3600)
     }
+
+    @Test func alterksPypiURLIsOneSettingThatWinsEverywhere() throws {
+        let home = try home("trust-pypi-env")
+        defer { try? FileManager.default.removeItem(at: home.root) }
+        try home.write("config/alterks/config.toml", "pypi_url = \"https://mirror.example\"\n")
+        var environment = home.environment
+        environment["ALTERKS_PYPI_URL"] = "http://127.0.0.1:8080/"
+        let config = try ConfigLoader(environment: environment, diagnostics: NullDiagnostics()).load(
+            explicitFile: nil, workingDirectory: home.project.path)
+        #expect(config.pypiURL == "http://127.0.0.1:8080")
+        environment["ALTERKS_PYPI_URL"] = "http://evil.example"
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader(environment: environment, diagnostics: NullDiagnostics()).load(
+                explicitFile: nil, workingDirectory: home.project.path)
+        }
+    }
 }
