@@ -2,8 +2,8 @@
 # Builds AlterKS (release) and installs it under a prefix (default ~/.local):
 #   <prefix>/bin/alterks                          -> ../share/alterks/bin/alterks
 #   <prefix>/share/alterks/bin/alterks            the binary, with alterks_AlterKit.resources beside it
-#   <prefix>/share/alterks/shims/pip, pip3, pip3.X  the pip shim (pip3 and pip3.X link to pip)
-#   <prefix>/share/alterks/shell/alterks.{bash,zsh,fish}
+#   <prefix>/share/alterks/shims/pip, pip3, pip3.X  the pip shim (pip3 and pip3.X link to pip), alterks (a link)
+#   <prefix>/share/alterks/shell/alterks.{bash,zsh,fish}, alterks-shims.sh (finds the shims folder)
 #   <prefix>/share/alterks/install-manifest.txt   every path this script created, for --uninstall
 # Idempotent: running it again replaces what it installed. --uninstall removes exactly what the manifest lists.
 set -euo pipefail
@@ -70,7 +70,7 @@ cd -- "$here"
 
 # System libraries the build links against.
 need=()
-for pkg in libsqlite3-dev libcurl4-openssl-dev zlib1g-dev; do
+for pkg in pkg-config libsqlite3-dev libcurl4-openssl-dev zlib1g-dev; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -164,10 +164,13 @@ put_link "pip" "$share/shims/pip3"
 if [ -n "$python_minor" ]; then
     put_link "pip" "$share/shims/pip$python_minor"
 fi
+# `alterks` itself on PATH while the shell integration is on.
+put_link "../bin/alterks" "$share/shims/alterks"
 
 for shell in bash zsh fish; do
     put_file "shell/alterks.$shell" "$share/shell/alterks.$shell" 0644
 done
+put_file "shell/alterks-shims.sh" "$share/shell/alterks-shims.sh" 0755
 
 printf '%s\n' "${created[@]}" | sort -u >"$manifest.tmp.$$"
 mv -f -- "$manifest.tmp.$$" "$manifest"

@@ -8,7 +8,8 @@
 #   shims folder back in front of PATH.
 # - alterks-deactivate restores PATH exactly as it was (when nothing else changed it meanwhile; otherwise it only
 #   takes the shims folder out).
-# ALTERKS_SHIMS may name the shims folder; by default it is ../shims next to this file (the install.sh layout).
+# The shims folder: $ALTERKS_SHIMS, else ../shims next to this file (the install.sh layout), else the release build of
+# the checkout this file is in (after `swift build -c release`; see alterks-shims.sh). `alterks` is on PATH with it.
 
 if [ -n "${_ALTERKS_ACTIVE:-}" ]; then
     _alterks_front
@@ -17,14 +18,13 @@ fi
 
 _alterks_here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 _ALTERKS_HAD_SHIMS="${ALTERKS_SHIMS+set}"
-ALTERKS_SHIMS="${ALTERKS_SHIMS:-$_alterks_here/../shims}"
-if ! ALTERKS_SHIMS="$(cd -- "$ALTERKS_SHIMS" 2>/dev/null && pwd -P)" || [ ! -x "$ALTERKS_SHIMS/pip" ]; then
-    echo "alterks: no pip shim found in ${ALTERKS_SHIMS:-?}; protection is NOT on" >&2
+if ! _alterks_found="$(/bin/sh "$_alterks_here/alterks-shims.sh" "$_alterks_here")"; then
     [ -n "$_ALTERKS_HAD_SHIMS" ] || unset ALTERKS_SHIMS
-    unset _alterks_here _ALTERKS_HAD_SHIMS
+    unset _alterks_here _alterks_found _ALTERKS_HAD_SHIMS
     return 1
 fi
-unset _alterks_here
+ALTERKS_SHIMS="$_alterks_found"
+unset _alterks_here _alterks_found
 export ALTERKS_SHIMS
 
 _ALTERKS_ACTIVE=1

@@ -10,16 +10,14 @@ if set -q _alterks_active
 end
 
 set -g _alterks_had_shims (set -q ALTERKS_SHIMS; and echo set)
-if not set -q ALTERKS_SHIMS
-    set -gx ALTERKS_SHIMS (dirname (status --current-filename))/../shims
-end
-set -gx ALTERKS_SHIMS (realpath -- $ALTERKS_SHIMS 2>/dev/null; or echo $ALTERKS_SHIMS)
-if not test -x "$ALTERKS_SHIMS/pip"
-    echo "alterks: no pip shim found in $ALTERKS_SHIMS; protection is NOT on" >&2
+set -l _alterks_here (realpath -- (dirname (status --current-filename)))
+set -l _alterks_found (/bin/sh $_alterks_here/alterks-shims.sh $_alterks_here)
+or begin
     test -n "$_alterks_had_shims"; or set -e ALTERKS_SHIMS
     set -e _alterks_had_shims
     return 1
 end
+set -gx ALTERKS_SHIMS $_alterks_found
 
 set -g _alterks_active 1
 set -g _alterks_old_path $PATH

@@ -11,15 +11,14 @@ fi
 
 typeset -g _alterks_here=${${(%):-%x}:A:h}
 typeset -g _ALTERKS_HAD_SHIMS=${ALTERKS_SHIMS+set}
-export ALTERKS_SHIMS=${ALTERKS_SHIMS:-$_alterks_here/../shims}
-ALTERKS_SHIMS=${ALTERKS_SHIMS:A}
-unset _alterks_here
-if [[ ! -x $ALTERKS_SHIMS/pip ]]; then
-    print -u2 "alterks: no pip shim found in $ALTERKS_SHIMS; protection is NOT on"
+typeset -g _alterks_found
+if ! _alterks_found=$(/bin/sh $_alterks_here/alterks-shims.sh $_alterks_here); then
     [[ -n $_ALTERKS_HAD_SHIMS ]] || unset ALTERKS_SHIMS
-    unset _ALTERKS_HAD_SHIMS
+    unset _alterks_here _alterks_found _ALTERKS_HAD_SHIMS
     return 1
 fi
+export ALTERKS_SHIMS=$_alterks_found
+unset _alterks_here _alterks_found
 
 typeset -g _ALTERKS_ACTIVE=1
 typeset -g _ALTERKS_OLD_PATH=$PATH

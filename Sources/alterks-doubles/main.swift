@@ -26,7 +26,8 @@ import Foundation
 
 struct Options {
     var latencyMilliseconds = 0.0
-    var dataDirectory = TestPaths.shared("data")
+    /// Benchmarks only (tests never read it): the full shared data beside the checkout, as bench/run.sh passes.
+    var dataDirectory = TestPaths.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
     var findLinks: URL?
 
     init(_ arguments: [String]) throws {

@@ -102,7 +102,7 @@ public struct ServerResponse: Sendable, Hashable {
         ServerResponse(status: status, headers: ["Content-Type": "application/json"], body: Data(json.utf8))
     }
 
-    /// `application/json` body from raw bytes (e.g. a recorded file from shared/data/pypi-json).
+    /// `application/json` body from raw bytes (e.g. a recorded file from Tests/Fixtures/pypi-json).
     public static func json(data: Data, status: Int = 200) -> ServerResponse {
         ServerResponse(status: status, headers: ["Content-Type": "application/json"], body: data)
     }

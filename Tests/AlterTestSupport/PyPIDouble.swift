@@ -3,7 +3,7 @@ import Foundation
 
 /// A PyPI on the loopback interface, answering from what a test puts in; names are matched PEP 503-normalised.
 /// - `GET /pypi/NAME/json`: what `setProject`/`serveRecorded` set, else the recorded response in the `recorded`
-///   folder (`shared/data/pypi-json/NAME.json`) when one was given, else 404;
+///   folder (`TestPaths.pypiJSON`: `Tests/Fixtures/pypi-json/NAME.json`) when one was given, else 404;
 /// - `GET /pypi/NAME/VERSION/json`: `info` (with that version), `urls` (that release's files) and
 ///   `vulnerabilities`, computed as PyPI does from the OSV records given (`id`, `aliases`, `details`, `summary`,
 ///   `fixed_in`, `link`, `source`, `withdrawn`); for a package with no project document but with OSV records, a
@@ -46,9 +46,9 @@ public final class PyPIDouble: @unchecked Sendable {
         lock.withLock { projects[PackageName.normalize(name)] = response }
     }
 
-    /// `GET /pypi/NAME/json` answers the recorded real response `../shared/data/pypi-json/NAME.json`.
+    /// `GET /pypi/NAME/json` answers the recorded real response `Tests/Fixtures/pypi-json/NAME.json`.
     public func serveRecorded(_ name: String) throws {
-        setProject(name, .json(data: try Data(contentsOf: TestPaths.shared("data/pypi-json/\(name).json"))))
+        setProject(name, .json(data: try Data(contentsOf: TestPaths.pypiJSON(name))))
     }
 
     /// `GET /integrity/NAME/VERSION/FILE/provenance` answers `response`.

@@ -11,19 +11,26 @@ public actor PythonEnvironments {
     private var baseTask: Task<URL, any Error>?
     private var interpreterPath: String?
 
-    /// The real interpreter behind `python3` on PATH (`sys.executable`, not a pyenv shim), resolved once.
+    /// The real interpreter behind `python3` on PATH (`sys.executable`, not a pyenv shim), resolved once; it must
+    /// have `venv` and `ensurepip`. Throws one line naming what is missing.
     public func interpreter() throws -> String {
         if let interpreterPath { return interpreterPath }
-        let preferred = "/root/.pyenv/versions/3.11.7/bin/python3"
-        var candidate = FileManager.default.isExecutableFile(atPath: preferred) ? preferred : nil
-        if candidate == nil, let onPath = which("python3", path: ProcessInfo.processInfo.environment["PATH"] ?? "") {
-            candidate = onPath
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        guard let onPath = which("python3", path: path) else {
+            throw TestProcessError(
+                "no python3 on PATH (\(path)): the tests need Python 3 with venv (apt: python3-venv)")
         }
-        guard let candidate else { throw TestProcessError("no python3 found") }
-        let result = try runProcess(candidate, ["-c", "import sys; print(sys.executable)"])
+        let result = try runProcess(
+            onPath, ["-c", "import sys, venv, ensurepip; print(sys.executable)"],
+            environment: PythonEnvironments.hermeticEnvironment())
         let resolved = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        interpreterPath = resolved.isEmpty ? candidate : resolved
-        return interpreterPath!
+        guard result.status == 0, resolved.hasPrefix("/") else {
+            let reason = result.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(result.status)"
+            throw TestProcessError(
+                "\(onPath) cannot make venvs (\(reason)): the tests need Python 3 with venv (apt: python3-venv)")
+        }
+        interpreterPath = resolved
+        return resolved
     }
 
     /// The base venv (created once).
@@ -157,4 +164,37 @@ public enum BuiltProducts {
         let url = directory.appendingPathComponent(name)
         return FileManager.default.isExecutableFile(atPath: url.path) ? url : nil
     }
+}
+
+/// The Python that runs the tests' own Python tools (`jsonschema`, `referencing`, `packaging`): `.ci/run` installs
+/// them from PyPI into a venv of its own, `.test-tools/venv` (ignored by git), and exports its interpreter as
+/// `ALTERKS_TEST_PYTHON`. Without that variable that venv is used when it exists; nothing else is guessed.
+public enum TestTools {
+    /// The environment variable naming the tools' interpreter.
+    public static let variable = "ALTERKS_TEST_PYTHON"
+
+    /// The tools venv `.ci/run` makes in the checkout.
+    public static var defaultVenv: URL { TestPaths.packageRoot.appendingPathComponent(".test-tools/venv") }
+
+    private static let resolved: Result<String, TestProcessError> = {
+        let environment = ProcessInfo.processInfo.environment
+        let python: String
+        let origin: String
+        if let named = environment[variable], !named.isEmpty {
+            (python, origin) = (named, "\(variable)=\(named)")
+        } else {
+            python = defaultVenv.appendingPathComponent("bin/python").path
+            origin = python
+        }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            return .failure(
+                TestProcessError(
+                    "the test tools' Python is missing (\(origin)): run .ci/run, or set \(variable) to a python "
+                        + "with jsonschema, referencing and packaging"))
+        }
+        return .success(python)
+    }()
+
+    /// The tools' interpreter, or a one-line error saying how to get one.
+    public static func python() throws -> String { try resolved.get() }
 }

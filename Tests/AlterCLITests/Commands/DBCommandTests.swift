@@ -39,7 +39,7 @@ import Testing
         #expect(empty.code == 0)
         #expect(empty.out.contains("No advisory data imported yet"))
 
-        let imported = await Self.run(["db", "import", TestPaths.shared("data/osv-pypi.zip").path], home: home)
+        let imported = await Self.run(["db", "import", TestPaths.osvZip.path], home: home)
         #expect(imported.code == 0, "\(imported.err)")
         #expect(imported.out.contains("Imported 2661 OSV records"))
         #expect(imported.out.contains("newest modified 2024-10-10"))
@@ -79,7 +79,7 @@ import Testing
     @Test func updateDownloadsAndImportsAndAFailedUpdateKeepsTheData() async throws {
         let home = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: home) }
-        let zip = try Data(contentsOf: TestPaths.shared("data/osv-pypi.zip"))
+        let zip = try Data(contentsOf: TestPaths.osvZip)
         let failing = LockedFlag()
         let server = try LoopbackHTTPServer { request in
             if failing.value { return .serverError(503) }

@@ -8,13 +8,13 @@ import Testing
 /// scope, the file written 0600; the real pip accepts the file and honours it, and no version the data says is
 /// affected by a blocking record satisfies its line (our PEP 440 code over every affected pin).
 @Suite struct GenerateConstraintsCommandTests {
-    /// A home with the shared OSV data imported and a requirements file naming every package of it.
+    /// A home with the bundled OSV data imported and a requirements file naming every package of it.
     static func world() async throws -> (home: URL, requirements: String) {
         let home = try TestPaths.temporaryDirectory()
         let imported = await DBCommandTests.run(
-            ["db", "import", TestPaths.shared("data/osv-pypi.zip").path], home: home)
+            ["db", "import", TestPaths.osvZip.path], home: home)
         #expect(imported.code == 0, "\(imported.err)")
-        let names = Set(OSVTestData.expectedMatches.map(\.name)).sorted()
+        let names = Set(try OSVTestData.expectedMatches.map(\.name)).sorted()
         let requirements = home.appendingPathComponent("requirements.txt").path
         try Data((names.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: requirements))
         return (home, requirements)
@@ -53,7 +53,7 @@ import Testing
         #expect(!django.specifier.description.contains("!=1."))
 
         var checked = 0
-        for match in OSVTestData.expectedMatches {
+        for match in try OSVTestData.expectedMatches {
             guard let line = lines[PackageName.normalize(match.name)], !line.ids.isDisjoint(with: match.ids),
                 let version = try? Version(match.version)
             else { continue }
@@ -74,7 +74,7 @@ import Testing
         let lines = try Self.parse(try String(contentsOfFile: output, encoding: .utf8))
         let django = try #require(lines["django"])
         let affected = try #require(
-            OSVTestData.expectedMatches.first { match in
+            try OSVTestData.expectedMatches.first { match in
                 match.name == "django" && !django.ids.isDisjoint(with: match.ids)
                     && (try? Version(match.version)) != nil
             })

@@ -205,7 +205,7 @@ struct DatabaseFaultTests {
         let mount = sandbox.environment["XDG_DATA_HOME"]!
         try FileSystemFaults.mountTmpfs(at: mount, bytes: 96 << 20)
         defer { FileSystemFaults.unmount(mount) }
-        let archive = TestPaths.shared("data/osv-pypi.zip").path
+        let archive = TestPaths.osvZip.path
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
         let first = await sandbox.run(["db", "import", archive])
         #expect(first.status == 0, "\(first.output)")

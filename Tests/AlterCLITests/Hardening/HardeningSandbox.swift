@@ -118,5 +118,5 @@ func peakResidentBytes() -> Int {
     return Int(usage.ru_maxrss) * 1024
 }
 
-/// Requirements used by the fault tests: two pins with known advisories in the shared data.
+/// Requirements used by the fault tests: two pins with known advisories in the bundled data.
 let vulnerablePins = "django==3.2.0\nflask==0.12\n"

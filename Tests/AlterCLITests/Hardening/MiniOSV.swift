@@ -3,15 +3,15 @@ import AlterTestSupport
 import Foundation
 
 /// A small, correct OSV API for the hardening tests: `flask` (any version) is affected by PYSEC-2018-66 (served with
-/// its real record from the shared data), everything else is clean. Enough to tell a right answer (exit 1, the id in
+/// its real record from the bundled data), everything else is clean. Enough to tell a right answer (exit 1, the id in
 /// the report) from a silent "clean".
 enum MiniOSV {
     static let vulnerableName = "flask"
     static let vulnerabilityID = "PYSEC-2018-66"
 
-    /// The real record, from `shared/data/osv-pypi.zip`.
+    /// The real record, from the bundled `osv-pypi.zip`.
     static func record() throws -> Data {
-        try ZipArchive(path: TestPaths.shared("data/osv-pypi.zip").path).contents(named: "\(vulnerabilityID).json")
+        try ZipArchive(path: TestPaths.osvZip.path).contents(named: "\(vulnerabilityID).json")
     }
 
     /// Answers querybatch, query and vulns; counts nothing itself (the server does).

@@ -161,7 +161,7 @@ extension OSVRecord {
 /// any record marks affected (every pin of the independent expectation) satisfies its package's line.
 @Suite struct SharedDataConstraintsTests {
     @Test func noAffectedVersionSatisfiesItsConstraint() throws {
-        let records = OSVTestData.sharedRecords
+        let records = try OSVTestData.bundledRecords
         let byName = Dictionary(grouping: records) { PackageName.normalize($0.affected[0].package.name) }
         let blocking = Set(records.map(\.id))
         let lines = ConstraintsGenerator.generate(byName, blocking: blocking)
@@ -173,7 +173,7 @@ extension OSVRecord {
         }
         var leaks: [String] = []
         var checked = 0
-        for row in OSVTestData.expectedMatches where !row.ids.isEmpty {
+        for row in try OSVTestData.expectedMatches where !row.ids.isEmpty {
             guard (try? Version(row.version)) != nil else { continue }
             checked += 1
             let specifier = try #require(specifiers[row.name], "no line for \(row.name)")
@@ -186,7 +186,7 @@ extension OSVRecord {
     }
 
     @Test func theTightestFormsAppearInRealData() throws {
-        let records = OSVTestData.sharedRecords
+        let records = try OSVTestData.bundledRecords
         let byName = Dictionary(grouping: records) { PackageName.normalize($0.affected[0].package.name) }
         let lines = ConstraintsGenerator.generate(byName, blocking: Set(records.map(\.id)))
         // Floors, islands and open-ended ranges all occur; no line is empty where PEP 440 versions are affected.

@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func vectorsNeverCrash() throws {
-        let data = try Data(contentsOf: TestPaths.shared("vectors/cvss/cvss.tsv"))
+        let data = try Data(contentsOf: TestPaths.fixture("vectors/cvss/cvss.tsv"))
         let rows = data.split(separator: 0x0A).dropFirst().compactMap { line in
             line.split(separator: 0x09, omittingEmptySubsequences: false).first.map {
                 String(decoding: $0, as: UTF8.self)

@@ -4,14 +4,14 @@ import Testing
 
 @testable import AlterKit
 
-/// Every row of `../shared/vectors/cvss/cvss.tsv` (or the file in `CVSS_VECTORS`): base scores computed by the
+/// Every row of `Tests/Fixtures/vectors/cvss/cvss.tsv` (or the file in `CVSS_VECTORS`): base scores computed by the
 /// Python `cvss` library 3.6. Score to one decimal, version, and the rating where the file gives one.
 @Suite struct CVSSVectorTests {
     static let file: URL = {
         if let path = ProcessInfo.processInfo.environment["CVSS_VECTORS"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        return TestPaths.shared("vectors/cvss/cvss.tsv")
+        return TestPaths.fixture("vectors/cvss/cvss.tsv")
     }()
 
     @Test func everyRowAgrees() throws {

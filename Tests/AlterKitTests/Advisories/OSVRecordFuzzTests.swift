@@ -4,14 +4,17 @@ import Testing
 
 @testable import AlterKit
 
-/// Real OSV records from the shared data, cut short and mutated at random (fixed seeds): each one decodes, or fails
+/// Real OSV records from the bundled data, cut short and mutated at random (fixed seeds): each one decodes, or fails
 /// with one line naming where it came from — never a crash. What decodes is then matched against versions, which
 /// must not crash either (a mutated range or version string is data, not a trap).
 @Suite struct OSVRecordFuzzTests {
-    /// Every 40th record of the shared data (66 records of every shape the data has).
-    static let sample: [(record: OSVRecord, json: Data)] = stride(
-        from: 0, to: OSVTestData.shared.count, by: 40
-    ).map { OSVTestData.shared[$0] }
+    /// Every 40th record of the bundled data (66 records of every shape the data has).
+    static var sample: [(record: OSVRecord, json: Data)] {
+        get throws {
+            let records = try OSVTestData.bundled
+            return stride(from: 0, to: records.count, by: 40).map { records[$0] }
+        }
+    }
 
     static func expectCleanRejection(_ error: AdvisoryError, origin: String) {
         #expect(error.description.contains(origin), "\(error)")
@@ -36,7 +39,7 @@ import Testing
 
     @Test func everyTruncationOfARecordIsRefused() throws {
         var tried = 0
-        for (record, json) in Self.sample.prefix(8) {
+        for (record, json) in try Self.sample.prefix(8) {
             let bytes = [UInt8](json)
             let end = bytes.lastIndex(of: UInt8(ascii: "}"))!
             for length in 0...end {
@@ -58,7 +61,7 @@ import Testing
         ])
         var tried = 0
         var decoded = 0
-        for (record, json) in Self.sample {
+        for (record, json) in try Self.sample {
             let original = [UInt8](json)
             for _ in 0..<40 {
                 let bytes = mutator.mutate(original, using: &g)
@@ -66,7 +69,7 @@ import Testing
                 if Self.exercise(bytes, origin: "fuzz/\(record.id).json") { decoded += 1 }
             }
         }
-        #expect(tried == Self.sample.count * 40)
+        #expect(try tried == Self.sample.count * 40)
         #expect(decoded > 0 && decoded < tried)
         print("OSV record fuzz: \(tried) mutated records, \(decoded) decoded")
     }
@@ -75,7 +78,7 @@ import Testing
     @Test func everyValueSwappedForAnotherTypeDecodesOrFailsCleanly() throws {
         let replacements: [Any] = [NSNull(), 1, "x", [Any](), [String: Any](), true, -1.5]
         var tried = 0
-        for (record, json) in Self.sample.prefix(12) {
+        for (record, json) in try Self.sample.prefix(12) {
             let root = try JSONSerialization.jsonObject(with: json)
             for path in Self.paths(root) {
                 for replacement in replacements {

@@ -14,24 +14,25 @@ import Testing
 struct OSVScanBench {
     static let latency = 0.05
 
-    /// 1,000 pins: one per package of the shared OSV data (the middle of its pins), then popular projects the data
+    /// 1,000 pins: one per package of the bundled OSV data (the middle of its pins), then popular projects the data
     /// has no advisory for.
     static func queries() throws -> [PackageQuery] {
         var out: [PackageQuery] = []
-        for (name, rows) in Dictionary(grouping: OSVTestData.expectedMatches, by: \.name).sorted(by: { $0.key < $1.key }
+        for (name, rows) in Dictionary(grouping: try OSVTestData.expectedMatches, by: \.name).sorted(by: {
+            $0.key < $1.key
+        }
         ) {
             let parseable = rows.filter { (try? Version($0.version)) != nil }
             if let row = parseable.isEmpty ? nil : parseable[parseable.count / 2] {
                 out.append(PackageQuery(name: name, version: row.version))
             }
         }
-        let top =
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: TestPaths.shared("data/top-pypi-packages.json"))) as? [String: Any]
+        // The bundled top-PyPI list, rank order: `project<TAB>downloads`, `#` comments.
+        let top = String(decoding: try Data(contentsOf: TestPaths.resource("top-pypi-packages.tsv")), as: UTF8.self)
         let names = Set(out.map(\.name))
-        for row in (top?["rows"] as? [[String: Any]] ?? []) where out.count < 1_000 {
-            guard let project = row["project"] as? String else { continue }
-            let name = PackageName.normalize(project)
+        for line in top.split(separator: "\n") where out.count < 1_000 && !line.hasPrefix("#") {
+            guard let project = line.split(separator: "\t").first else { continue }
+            let name = PackageName.normalize(String(project))
             if !names.contains(name) { out.append(PackageQuery(name: name, version: "1.0.0")) }
         }
         return out
@@ -46,7 +47,8 @@ struct OSVScanBench {
         let dir = try TestPaths.temporaryDirectory("alterks-bench")
         defer { try? FileManager.default.removeItem(at: dir) }
         let double = try OSVDouble(
-            records: OSVTestData.shared.map { ($0.record, $0.json) }, latency: Self.latency, recordsRequests: false)
+            records: try OSVTestData.bundled.map { ($0.record, $0.json) }, latency: Self.latency, recordsRequests: false
+        )
         let clock = SystemClock()
         // ALTERKS_BENCH_CONNECTIONS: connections per host and vulns/{id} requests in flight (default: the product's).
         let connections = ProcessInfo.processInfo.environment["ALTERKS_BENCH_CONNECTIONS"].flatMap { Int($0) }
@@ -84,12 +86,12 @@ struct OSVScanBench {
                 + "requests (\(double.batchRequests) querybatch + \(double.detailRequests) vulns/{id}), "
                 + "\(warm.failures.count) failures")
 
-        // Offline: import of the shared zip, then the same 1,000 pins with no network.
+        // Offline: import of the bundled zip, then the same 1,000 pins with no network.
         let database = try OfflineDatabase(
             path: dir.appendingPathComponent(OfflineDatabase.fileName).path, clock: clock,
             diagnostics: NullDiagnostics())
         start = DispatchTime.now()
-        let summary = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        let summary = try database.importZip(TestPaths.osvZip.path)
         print(
             "BENCH offline import of osv-pypi.zip: \(String(format: "%.2f", Self.seconds(start))) s, "
                 + "\(summary.imported) records")

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func readsTheVulnerabilitiesFieldAndMergesAliases() async throws {
-        let double = try PyPIDouble(recorded: TestPaths.shared("data/pypi-json"), records: Self.records)
+        let double = try PyPIDouble(recorded: TestPaths.pypiJSON, records: Self.records)
         let lookup = await Self.source(double).lookup([
             PackageQuery(name: "requests", version: "2.30.0"), PackageQuery(name: "Requests", version: "2.32.3"),
             PackageQuery(name: "only_in_osv", version: "0.1"),
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func aPackagePyPIDoesNotKnowIsAFailureNotClean() async throws {
-        let double = try PyPIDouble(recorded: TestPaths.shared("data/pypi-json"), records: Self.records)
+        let double = try PyPIDouble(recorded: TestPaths.pypiJSON, records: Self.records)
         let lookup = await Self.source(double).lookup([
             PackageQuery(name: "no-such-package", version: "1.0"), PackageQuery(name: "requests", version: "0.0.0"),
         ])
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func aServerErrorFailsThePackage() async throws {
-        let double = try PyPIDouble(recorded: TestPaths.shared("data/pypi-json"), records: Self.records)
+        let double = try PyPIDouble(recorded: TestPaths.pypiJSON, records: Self.records)
         double.inject { _ in .serverError(503) }
         let lookup = await Self.source(double).lookup([PackageQuery(name: "requests", version: "2.30.0")])
         #expect(lookup.failures.first?.1.message.contains("HTTP 503") == true)

@@ -4,7 +4,7 @@ import Testing
 
 @testable import AlterKit
 
-/// The same scan through the OSV API double and through the offline database (both over the shared OSV data)
+/// The same scan through the OSV API double and through the offline database (both over the bundled OSV data)
 /// gives identical findings — ids, aliases, severities, scores, fixes, nearest fix — for pins of every package.
 @Suite struct SourceParityTests {
     static let clock = FixedClock(Date(timeIntervalSince1970: 1_800_000_000))
@@ -15,16 +15,17 @@ import Testing
         let database = try OfflineDatabase(
             path: dir.appendingPathComponent(OfflineDatabase.fileName).path, clock: Self.clock,
             diagnostics: NullDiagnostics())
-        let summary = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        let summary = try database.importZip(TestPaths.osvZip.path)
         #expect(summary.imported == 2_661)
         #expect(summary.malformed.isEmpty)
 
-        let double = try OSVDouble(records: OSVTestData.shared.map { ($0.record, $0.json) }, recordsRequests: false)
+        let double = try OSVDouble(
+            records: try OSVTestData.bundled.map { ($0.record, $0.json) }, recordsRequests: false)
         let api = OSVAPISource(
             configuration: .init(baseURL: double.baseURL), http: TestHTTP.client(), cache: InMemoryAdvisoryCache(),
             clock: Self.clock, diagnostics: NullDiagnostics())
         // Every package, up to 12 of its pins spread over its versions (the whole 37,574 takes minutes in debug).
-        let queries = Dictionary(grouping: OSVTestData.expectedMatches, by: \.name).values.flatMap { rows in
+        let queries = Dictionary(grouping: try OSVTestData.expectedMatches, by: \.name).values.flatMap { rows in
             stride(from: 0, to: rows.count, by: max(1, rows.count / 12)).map {
                 PackageQuery(name: rows[$0].name, version: rows[$0].version)
             }

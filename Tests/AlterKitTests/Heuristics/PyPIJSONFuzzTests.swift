@@ -12,7 +12,7 @@ private struct OneBody: HTTPClient {
     }
 }
 
-/// Real PyPI JSON API answers (shared/data/pypi-json), cut short and mutated (fixed seed), served to the metadata
+/// Real PyPI JSON API answers (Tests/Fixtures/pypi-json), cut short and mutated (fixed seed), served to the metadata
 /// client and then scored by the risk engine: each is a project the engine scores, or a `malformed` failure in one
 /// line naming the URL — never a crash, and a failure is never a clean score.
 @Suite struct PyPIJSONFuzzTests {
@@ -46,7 +46,7 @@ private struct OneBody: HTTPClient {
     @Test func truncatedAnswersFailAsMalformed() async throws {
         var tried = 0
         for file in ["x-bone.json", "viewo-legal.json"] {
-            let bytes = try [UInt8](Data(contentsOf: TestPaths.shared("data/pypi-json/\(file)")))
+            let bytes = try [UInt8](Data(contentsOf: TestPaths.pypiJSON.appendingPathComponent(file)))
             let name = String(file.dropLast(5))
             let end = bytes.lastIndex(of: UInt8(ascii: "}"))!
             for length in stride(from: 0, to: end, by: 11) {
@@ -68,7 +68,7 @@ private struct OneBody: HTTPClient {
         var tried = 0
         var decoded = 0
         for file in Self.files {
-            let original = try [UInt8](Data(contentsOf: TestPaths.shared("data/pypi-json/\(file)")))
+            let original = try [UInt8](Data(contentsOf: TestPaths.pypiJSON.appendingPathComponent(file)))
             let name = String(file.dropLast(5))
             for _ in 0..<60 {
                 let bytes = mutator.mutate(original, using: &g)

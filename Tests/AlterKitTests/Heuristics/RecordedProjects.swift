@@ -2,14 +2,14 @@ import AlterKit
 import AlterTestSupport
 import Foundation
 
-/// The recorded real `/pypi/NAME/json` responses of `../shared/data/pypi-json/`, and the day they were recorded.
+/// The recorded real `/pypi/NAME/json` responses of `Tests/Fixtures/pypi-json/`, and the day they were recorded.
 enum Recorded {
     /// 2026-11-26T12:00:00Z, the recording day.
     static let now = Date(timeIntervalSince1970: 1_795_694_400)
     static let clock = FixedClock(now)
 
     static func project(_ name: String) throws -> PyPIProject {
-        try PyPIProject.decode(Data(contentsOf: TestPaths.shared("data/pypi-json/\(name).json")))
+        try PyPIProject.decode(Data(contentsOf: TestPaths.pypiJSON(name)))
     }
 
     static let index: TyposquatIndex = try! TyposquatIndex.bundled()

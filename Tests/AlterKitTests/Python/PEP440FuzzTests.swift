@@ -16,7 +16,7 @@ import Testing
         ]
 
     static func column(_ file: String, _ index: Int) throws -> [String] {
-        let data = try Data(contentsOf: TestPaths.shared("vectors/pep440").appendingPathComponent(file))
+        let data = try Data(contentsOf: TestPaths.fixture("vectors/pep440").appendingPathComponent(file))
         return data.split(separator: 0x0A).dropFirst().compactMap { line in
             let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
             return fields.count > index ? String(decoding: fields[index], as: UTF8.self) : nil

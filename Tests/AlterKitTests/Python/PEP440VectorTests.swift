@@ -3,14 +3,14 @@ import AlterTestSupport
 import Foundation
 import Testing
 
-/// Every row of the PEP 440 vectors computed by Python's `packaging` 26.2 (`../shared/vectors/pep440`, or the
+/// Every row of the PEP 440 vectors computed by Python's `packaging` 26.2 (`Tests/Fixtures/vectors/pep440`, or the
 /// folder in `PEP440_VECTORS`). Mismatches are collected and the first ones printed with their row.
 @Suite struct PEP440VectorTests {
     static let folder: URL = {
         if let path = ProcessInfo.processInfo.environment["PEP440_VECTORS"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
-        return TestPaths.shared("vectors/pep440")
+        return TestPaths.fixture("vectors/pep440")
     }()
 
     /// The data rows of a TSV file (header dropped), each split on tabs; the column count is checked.

@@ -28,7 +28,8 @@ func assertSnapshot(_ text: String, named name: String, sourceLocation: SourceLo
     }
 }
 
-/// Validates a JSON document against a schema in ../shared/schemas with the machine's python3 `jsonschema`.
+/// Validates a JSON document against a schema in Tests/Fixtures/schemas with the test tools' `jsonschema`
+/// (`TestTools.python()`: the venv `.ci/run` makes).
 /// Returns the validator's complaints; empty means valid.
 func schemaErrors(_ document: String, kind: String) throws -> String {
     let script = """
@@ -56,8 +57,8 @@ func schemaErrors(_ document: String, kind: String) throws -> String {
         sys.exit(1 if errors else 0)
         """
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, kind, TestPaths.shared("schemas").path]
+    process.executableURL = URL(fileURLWithPath: try TestTools.python())
+    process.arguments = ["-c", script, kind, TestPaths.fixture("schemas").path]
     let input = Pipe()
     let output = Pipe()
     process.standardInput = input

@@ -145,7 +145,7 @@ import Testing
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = try OfflineDatabaseTests.open(dir)
-        let summary = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        let summary = try database.importZip(TestPaths.osvZip.path)
         #expect(summary.imported == 2_661)
         #expect(summary.malformed.isEmpty)
         let status = try #require(try database.status())
@@ -180,9 +180,9 @@ import Testing
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = try OfflineDatabaseTests.open(dir)
-        _ = try database.importZip(TestPaths.shared("data/osv-pypi.zip").path)
+        _ = try database.importZip(TestPaths.osvZip.path)
         let bad = dir.appendingPathComponent("bad.zip")
-        let original = try Data(contentsOf: TestPaths.shared("data/osv-pypi.zip"))
+        let original = try Data(contentsOf: TestPaths.osvZip)
         switch kind {
         case "truncated": try original.prefix(original.count / 2).write(to: bad)
         case "not a zip": try Data("PK but not really".utf8).write(to: bad)

@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func streamsAFile() throws {
-        let digest = try SHA256.hash(fileAt: TestPaths.shared("data/osv-pypi.zip").path)
+        let digest = try SHA256.hash(fileAt: TestPaths.osvZip.path)
         #expect(hexString(digest) == "956995bf546791ae20320c9daad17d21a3cafd383a951d672322653d6995403e")
         #expect(throws: FileIOError.self) { try SHA256.hash(fileAt: "/nonexistent/file") }
     }

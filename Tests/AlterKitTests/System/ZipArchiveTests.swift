@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct ZipArchiveTests {
     @Test func readsTheWholeOSVDatabase() throws {
-        let path = TestPaths.shared("data/osv-pypi.zip").path
+        let path = TestPaths.osvZip.path
         let zip = try ZipArchive(path: path)
         #expect(zip.entries.count == 2661)
         var total = 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes expected-matches.tsv: for every package of the shared OSV PyPI data, pins drawn from its records
+"""Writes expected-matches.tsv: for every package of the bundled OSV PyPI data, pins drawn from its records
 (`versions` entries and every range event value, GIT commit ids included), and the ids of the records that
 affect each pin.
 
@@ -12,7 +12,7 @@ for what the schema leaves open:
   counts as "*"; GIT/SEMVER ranges are ignored; withdrawn records never match.
 
 Usage (from this folder; zip the result as expected-matches.zip, one member expected-matches.tsv):
-    make-expected-matches.py ../../../shared/data/osv-pypi.zip > expected-matches.tsv
+    make-expected-matches.py ../../../Sources/AlterKit/Resources/osv-pypi.zip > expected-matches.tsv
 """
 import json
 import re

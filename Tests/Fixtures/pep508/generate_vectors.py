@@ -2,8 +2,9 @@
 """Regenerates requirements.json and markers.json with Python `packaging` (26.2 when recorded).
 
 Run from this directory: python3 generate_vectors.py. The PEP 508 tests compare our parser with these answers.
-Inputs: hand-picked edge cases below (the real `requires_dist` strings are read by the tests straight from
-../../../../shared/data/pypi-json, and are also included here so their parsed form is checked).
+Inputs: hand-picked edge cases below (the real `requires_dist` strings of the recorded projects, read from
+../../../../shared/data/pypi-json, are included here so their parsed form is checked; the tests read the 19
+projects they name from ../pypi-json).
 """
 import glob
 import json
