@@ -39,6 +39,9 @@ public struct GateTestbed: Sendable {
             "ALTERKS_CACHE_DIR": root.appendingPathComponent("cache").path,
             "XDG_STATE_HOME": root.appendingPathComponent("state").path,
             "TMPDIR": root.appendingPathComponent("tmp").path,
+            // No user or system configuration but the testbed's own.
+            "XDG_CONFIG_HOME": root.appendingPathComponent("config").path,
+            "ALTERKS_SYSTEM_CONFIG": root.appendingPathComponent("config/system-config.toml").path,
         ])
     }
 
@@ -57,11 +60,21 @@ public struct GateTestbed: Sendable {
     public func remove() { try? FileManager.default.removeItem(at: root) }
 
     /// Writes `FOLDER/pyproject.toml` whose `[tool.alterks]` sends both sources to loopback doubles (`source =
-    /// "osv"`), followed by the `extra` lines (e.g. `min_release_age = 0`).
-    public static func writeConfig(in folder: URL, osvURL: String, pypiURL: String, extra: [String] = []) throws {
+    /// "osv"`), followed by the `extra` lines (e.g. `min_release_age = 0`), and trusts it (as `alterks trust`
+    /// does) in the trust store of `environment` — by default the one under `FOLDER/data`, a testbed's data dir.
+    public static func writeConfig(
+        in folder: URL, osvURL: String, pypiURL: String, extra: [String] = [],
+        trustedIn environment: [String: String]? = nil
+    ) throws {
         let lines =
             ["[tool.alterks]", "source = \"osv\"", "osv_url = \"\(osvURL)\"", "pypi_url = \"\(pypiURL)\""] + extra
-        try Data(lines.joined(separator: "\n").utf8).write(to: folder.appendingPathComponent("pyproject.toml"))
+        let file = folder.appendingPathComponent("pyproject.toml")
+        let data = Data(lines.joined(separator: "\n").utf8)
+        try data.write(to: file)
+        let store =
+            environment.flatMap { TrustStore(environment: $0) }
+            ?? TrustStore(path: folder.appendingPathComponent("data/" + TrustStore.fileName).path)
+        try store.trust(path: file.path, data: data)
     }
 }
 

@@ -26,13 +26,13 @@ struct DBCommand: AsyncParsableCommand {
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Download the PyPI all.zip from OSV and import it.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Download from this URL instead of the configured one (osv_database_url).") var url: String?
+        @Option(help: "Download from this URL instead of the configured one (osv_db_url).") var url: String?
 
         func run() async throws {
             let setup = try CommandSetup(global: global)
             let from = url ?? setup.configuration.osvDatabaseURL
             setup.console.info("downloading \(from)")
-            let summary = try await OfflineDatabaseUpdater(http: setup.services.http)
+            let summary = try await OfflineDatabaseUpdater(http: setup.builder.http)
                 .update(try setup.openDatabase(), from: from)
             setup.report(summary, from: from)
         }

@@ -16,7 +16,7 @@ struct InspectCommand: AsyncParsableCommand {
             install-time code (setup.py, in-tree build backends) that reaches the network, spawns processes, reads \
             credentials or writes outside the build, obfuscated or encoded code, native binaries in pure-Python \
             wheels, RECORD mismatches, entry points shadowing common commands and archive limit hits. \
-            NAME==VERSION is resolved through the index's JSON API (ALTERKS_PYPI_URL, default https://pypi.org) \
+            NAME==VERSION is resolved through the index's JSON API (pypi_url or ALTERKS_PYPI_URL, default https://pypi.org) \
             and the download is checked against the index's sha256 before it is read; artifacts are cached by hash.
 
             Exit codes: 0 nothing high or critical; 1 a high or critical finding; 2 bad input; 3 the artifact \
@@ -45,13 +45,15 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        let console = Console(context: context, options: global)
-        let services = context.makeServices(console)
-        let paths = try AlterKSPaths(environment: context.environment)
-        let cacheDir = global.cacheDir ?? paths.cacheDir
+        // The configuration's index (`pypi_url`, `ALTERKS_PYPI_URL`) and the gate's own artifact cache.
+        let setup = try CommandSetup(global: global, context: context)
+        let console = setup.console
+        let services = setup.services
+        var locator = PyPIArtifactLocator(environment: [:], http: services.http)
+        locator.baseURL = setup.configuration.pypiURL
         let service = InspectService(
-            store: ArtifactStore(directory: cacheDir + "/artifacts", http: services.http),
-            locator: PyPIArtifactLocator(environment: context.environment, http: services.http))
+            store: ArtifactStore(directory: setup.builder.cacheDirectory + "/artifacts", http: services.http),
+            locator: locator)
         let outcome = try await service.run(
             InspectRequest(
                 target: target, expectedSHA256: sha256, previous: previous, diffPrevious: diffPrevious,

@@ -52,9 +52,16 @@ struct ScanCommand: AsyncParsableCommand {
             files: requirements + (file.map { [$0] } ?? []), python: python, source: sources.choice,
             heuristics: !noHeuristics)
         try setup.emit(setup.console.render(report, as: format), output: output)
-        let status = report.exitStatus(failOn: failOn ?? setup.configuration.failOn)
+        var status = report.exitStatus(failOn: failOn ?? setup.configuration.failOn)
         if status == .sourceFailure {
             for line in ScanRunner.failureSummary(report) { setup.console.err("alterks: \(line)") }
+        }
+        // Everything skipped (unpinned names, editables …) means nothing was checked: incomplete, never clean.
+        if report.results.isEmpty && !report.skipped.isEmpty {
+            setup.console.err(
+                "alterks: nothing was checked: \(report.skipped.count) package(s) skipped "
+                    + "(\(report.skipped[0].reason)) — the result is incomplete, not clean")
+            status = .sourceFailure
         }
         if status != .clean { throw ExitCode(status.rawValue) }
     }

@@ -606,13 +606,15 @@ package struct InstallGate: Sendable {
         diagnostics.emit(
             Diagnostic(
                 .error,
-                "GATE BYPASSED (\(bypass.source)): pip \(pipArguments.joined(separator: " ")) runs WITHOUT any "
+                "GATE BYPASSED (\(bypass.source)): pip \(CredentialRedaction.redact(pipArguments).joined(separator: " ")) "
+                    + "runs WITHOUT any "
                     + "check — no vulnerability, malware, typosquat or release-age screening"))
         if let bypassLog {
             do {
                 try bypassLog.recordBypass(
                     BypassEntry(
-                        time: services.clock.now(), source: bypass.source, pip: pip.display, arguments: pipArguments,
+                        time: services.clock.now(), source: bypass.source, pip: pip.display,
+                        arguments: CredentialRedaction.redact(pipArguments),
                         workingDirectory: options.workingDirectory))
             } catch {
                 diagnostics.warning("the bypass could not be logged: \(error)")

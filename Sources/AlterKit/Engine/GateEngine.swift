@@ -3,17 +3,23 @@ import Foundation
 extension EngineBuilder {
     /// The install gate's decision function: the scan engine in install mode over pip's resolution, plus each
     /// index release's upload time (for the minimum release age) from the same cached PyPI metadata.
-    /// What the engine cannot check is never passed as clean: a package it had to skip gets an ALERT saying
-    /// so (editable and local projects are the user's own code), a failed source gets `on_source_error`.
+    /// What the engine cannot check is never passed as clean: a package it had to skip gets `on_source_error`
+    /// (an editable project from a local folder, the user's own code, an ALERT saying so), a failed source too.
+    /// A source's note (answers from the offline database, and its date) is said on stderr.
     package func gateDecider() -> GateDecider {
         let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency
+        let onSourceError = configuration.onSourceError
+        let diagnostics = services.diagnostics
         return GateDecider(
             minReleaseAgeHours: configuration.minReleaseAge / 3600,
             allowSourceBuilds: configuration.allowSourceBuilds, artifactStore: artifactStore
         ) { dependencies in
             let report = await engine.scan(dependencies, targets: ["pip install"])
+            for source in report.sources where source.name != "policy" {
+                if let note = source.note { diagnostics.warning("\(source.name): \(note)") }
+            }
             let names = Set(report.results.map(\.dependency.normalizedName))
             let lookups = await metadata.projects(Array(names).sorted(), concurrency: concurrency)
             var decisions = report.results.map { result in
@@ -22,8 +28,10 @@ extension EngineBuilder {
                     uploadTime: Self.uploadTime(of: result.dependency, in: lookups[result.dependency.normalizedName]))
             }
             for skipped in report.skipped {
+                let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
                 let reason = Reason(
-                    kind: .sourceFailure, action: .alert, message: "not checked: \(skipped.reason)")
+                    kind: .sourceFailure, action: ownCode ? .alert : onSourceError,
+                    message: "not checked: \(skipped.reason)")
                 decisions.append(GateDecision(dependency: skipped.dependency, verdict: Verdict(reasons: [reason])))
             }
             return decisions

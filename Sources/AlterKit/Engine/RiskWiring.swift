@@ -18,11 +18,18 @@ package struct HeuristicRiskAssessor: RiskAssessor {
         }
     }
 
+    package var assessmentTag: String { offline ? "heuristics-offline" : "heuristics" }
+
     package var sourceInfo: SourceInfo? {
         offline
             ? SourceInfo(name: "pypi-metadata", location: "cache only", note: "offline: uncached metadata not fetched")
             : SourceInfo(name: "pypi-metadata", location: location)
     }
+}
+
+extension ArtifactCodeAssessor {
+    /// The code factor over what `inner` assesses.
+    package var assessmentTag: String { "code+" + (inner?.assessmentTag ?? "none") }
 }
 
 /// Metadata from the cache alone, for `--offline`: never a network call.

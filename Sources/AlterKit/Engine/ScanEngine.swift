@@ -11,10 +11,14 @@ package protocol RiskAssessor: Sendable {
     /// installed files' fingerprint), folded into the verdict cache's key so that other bytes under the same
     /// version are judged afresh. Nil when the assessment depends on name and version alone.
     func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String?
+    /// Which assessments this assessor makes (`heuristics`, `heuristics-offline`, `code+heuristics` …): part of the
+    /// verdict cache's key, so that a verdict made with fewer assessments never answers for a run that makes more.
+    var assessmentTag: String { get }
 }
 
 extension RiskAssessor {
     package func contentFingerprint(of dependency: Dependency, mode: PolicyMode) -> String? { nil }
+    package var assessmentTag: String { String(describing: Self.self) }
 }
 
 /// The key a risk assessment is filed under.
@@ -81,11 +85,13 @@ package struct ScanEngine: Sendable {
         let policyFingerprint = configuration.fingerprint
         let mode = mode
         let contents = checkable.map { risk?.contentFingerprint(of: $0, mode: mode) }
+        // Which assessments ran is part of the key: a `--no-heuristics` verdict never answers for a full scan.
+        let assessmentTag = "|assess:" + (risk?.assessmentTag ?? "none")
         @Sendable func key(_ index: Int, data: String) -> VerdictCache.Key {
             let query = Self.query(checkable[index])
             return VerdictCache.Key(
                 name: query.name, version: query.version, mode: mode, policy: policyFingerprint,
-                data: data + (contents[index].map { "|content:" + $0 } ?? ""))
+                data: data + assessmentTag + (contents[index].map { "|content:" + $0 } ?? ""))
         }
 
         // A query whose every dependency has a cached verdict under the advisory data the source lists for it is
@@ -194,7 +200,16 @@ package struct ScanEngine: Sendable {
             }
         }
         var sources = [lookup.sourceInfo]
+        if checkable.isEmpty {
+            // Nothing pinned to look up: the source was never asked, and the report must not suggest it answered.
+            sources[0].note = "not queried: no pinned package to look up"
+            sources[0].dataDate = nil
+        }
         if let info = risk?.sourceInfo { sources.append(info) }
+        // Every report names the policy files it applied, and what of an untrusted one it ignored.
+        for file in configuration.policyFiles {
+            sources.append(SourceInfo(name: "policy", location: file.path, note: file.summary))
+        }
         return ScanReport(
             toolVersion: AlterKSVersion.current, generatedAt: now, targets: targets, sources: sources,
             results: results, skipped: skippedOut)

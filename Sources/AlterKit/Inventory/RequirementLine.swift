@@ -97,6 +97,10 @@ enum RequirementLine {
             if requirement.specifierText.hasSuffix("]") {
                 throw PEP508Error(input: text, message: "extras after version")
             }
+            // `name===` parses (an empty arbitrary string) but names no version at all: a typo, never a pin.
+            if requirement.specifier.specifiers.contains(where: { $0.operator == .arbitrary && $0.version.isEmpty }) {
+                throw PEP508Error(input: text, message: "=== needs a version (name===1.0)")
+            }
             return requirement
         } catch {
             var message = error.description

@@ -28,14 +28,16 @@ struct ConfigTableReader {
         "heuristic_weights", "ignore", "internal_packages", "min_release_age", "on_source_error", "fail_closed",
         "source", "osv_url", "pypi_url", "osv_db_url", "cache_dir", "verdict_ttl", "metadata_ttl", "advisory_ttl",
         "http_timeout", "http_total_timeout", "max_concurrency", "webhook_url", "webhook_secret", "fail_on",
-        "allow_source_builds", "signal_actions", "trusted_rebuild_indexes",
+        "allow_source_builds", "max_offline_age", "signal_actions", "trusted_rebuild_indexes",
     ]
 
     static let actionNames = "block, quarantine, alert or allow"
 
-    mutating func read(_ table: TOMLTable) throws(ConfigError) -> Configuration {
-        var config = Configuration.defaults
+    /// Reads `table` over `base` (the defaults, or the configuration of the files read before this one).
+    mutating func read(_ table: TOMLTable, base: Configuration = .defaults) throws(ConfigError) -> Configuration {
+        var config = base
         var explicitUnknownSeverity = false
+        var explicitHighSeverity = false
         var sawFailClosed: Bool? = nil
         var sawOnSourceError = false
         for key in table.keys.sorted() {
@@ -49,6 +51,7 @@ struct ConfigTableReader {
                         throw unknownKey(path + [severityKey], known: Severity.allCases.map(\.rawValue).reversed())
                     }
                     if severity == .unknown { explicitUnknownSeverity = true }
+                    if severity == .high { explicitHighSeverity = true }
                     config.severityActions[severity] = try action(
                         sub[severityKey]!, path + [severityKey], allowed: Action.allCases)
                 }
@@ -153,6 +156,8 @@ struct ConfigTableReader {
                     throw invalid(path, "must be true or false, got \(ConfigLoader.typeName(value))")
                 }
                 config.allowSourceBuilds = flag
+            case "max_offline_age":
+                config.maxOfflineAge = try duration(value, path, bareNumberUnit: 86400, unitName: "days")
             case "signal_actions":
                 let sub = try self.table(value, path)
                 for signalKey in sub.keys.sorted() {
@@ -180,7 +185,10 @@ struct ConfigTableReader {
             }
             config.onSourceError = failClosed ? .block : .alert
         }
-        if !explicitUnknownSeverity { config.severityActions[.unknown] = config.action(for: .high) }
+        // `unknown` follows `high` when this file sets `high` alone (the base already holds its own pairing).
+        if explicitHighSeverity && !explicitUnknownSeverity {
+            config.severityActions[.unknown] = config.action(for: .high)
+        }
         if config.httpTotalTimeout < config.httpTimeout {
             throw invalid(
                 ["http_total_timeout"],
@@ -295,15 +303,22 @@ struct ConfigTableReader {
 
     /// HTTPS, or plain HTTP to a loopback address (test doubles, local mirrors).
     private func url(_ value: any TOMLValueConvertible, _ path: [String]) throws(ConfigError) -> String {
-        let allowed = "an https:// URL (http:// only for 127.0.0.1, localhost or [::1])"
-        let text = try string(value, path, allowed: allowed)
+        let text = try string(value, path, allowed: Self.urlAllowed)
+        guard let valid = Self.validURL(text) else {
+            throw invalid(path, "must be \(Self.urlAllowed), got \(Self.quote(text))")
+        }
+        return valid
+    }
+
+    static let urlAllowed = "an https:// URL (http:// only for 127.0.0.1, localhost or [::1])"
+
+    /// `text` without a trailing `/` when it is an https URL, or http to a loopback host; nil otherwise.
+    static func validURL(_ text: String) -> String? {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty, !text.contains(where: \.isWhitespace)
-        else { throw invalid(path, "must be \(allowed), got \(Self.quote(text))") }
+        else { return nil }
         let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) || host.hasPrefix("127.")
-        guard scheme == "https" || (scheme == "http" && loopback) else {
-            throw invalid(path, "must be \(allowed), got \(Self.quote(text))")
-        }
+        guard scheme == "https" || (scheme == "http" && loopback) else { return nil }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 

@@ -79,6 +79,39 @@ package struct IgnoreRule: Sendable, Hashable {
     }
 }
 
+/// One configuration file a run read, and how much of it applied.
+package struct PolicyFile: Sendable, Hashable, Codable {
+    /// Where it came from: `system`, `user`, `project` (the nearest pyproject.toml) or `explicit` (`--config`).
+    package enum Role: String, Sendable, Hashable, Codable {
+        case system, user, project, explicit
+    }
+    package var path: String
+    package var role: Role
+    /// Whether its loosening settings applied (root files and `--config` always; a project file once trusted).
+    package var trusted: Bool
+    /// The loosening keys that were ignored because the file is not trusted.
+    package var ignored: [String]
+
+    package init(path: String, role: Role, trusted: Bool, ignored: [String] = []) {
+        self.path = path
+        self.role = role
+        self.trusted = trusted
+        self.ignored = ignored
+    }
+
+    /// One line for reports: `project /repo/pyproject.toml (not trusted: ignored allowlist, cache_dir)`.
+    package var summary: String {
+        var text = "\(role.rawValue) \(path)"
+        if role == .project {
+            text += trusted ? " (trusted)" : " (not trusted"
+            if !trusted {
+                text += ignored.isEmpty ? ": nothing to ignore)" : ": ignored \(ignored.joined(separator: ", ")))"
+            }
+        }
+        return text
+    }
+}
+
 /// A signal that decides on its own, whatever the weighted risk composite says (`[tool.alterks.signal_actions]`).
 package enum Signal: String, Sendable, Hashable, CaseIterable {
     /// Code that runs without being called: a `.pth` line doing more than path setup, exec of decoded data,
@@ -158,6 +191,13 @@ package struct Configuration: Sendable, Hashable {
     /// build backend before the gate has decided (`allow_source_builds`, default false). Not part of the policy
     /// fingerprint: it changes what pip may run, not a verdict.
     package var allowSourceBuilds: Bool = false
+    /// Answers from the offline database whose data is older than this (seconds) count as a source that could not
+    /// answer (`on_source_error`), so a stale snapshot blocks instead of silently passing (`max_offline_age`,
+    /// default 7 days).
+    package var maxOfflineAge: TimeInterval = 7 * 86400
+    /// The policy files this configuration was built from, root first (system, user, then the project file), each
+    /// with how it was applied. Not part of the policy fingerprint; reports name them.
+    package var policyFiles: [PolicyFile] = []
     /// Action per decisive signal (`signal_actions`); every signal of `Signal` is present.
     package var signalActions: [Signal: Action] = Configuration.defaultSignalActions
     /// Index URL prefixes the user trusts to serve files rebuilt from PyPI projects (`trusted_rebuild_indexes`):

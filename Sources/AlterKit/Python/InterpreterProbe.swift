@@ -73,8 +73,31 @@ public enum InterpreterProbe {
         path = list(sys.path)
         if path and path[0] == "":
             path = path[1:]
+        prefix, base_prefix = sys.prefix, getattr(sys, "base_prefix", sys.prefix)
+        if sys.flags.no_site:
+            # -S: site did not run, so no .pth file and no sitecustomize ran. Find what site would add (the
+            # venv of pyvenv.cfg, the user site, the system site-packages) without executing any of it.
+            import site
+            exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+            system_site = True
+            if prefix == base_prefix:
+                for conf in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
+                    if os.path.isfile(conf):
+                        prefix = os.path.dirname(exe_dir)
+                        with open(conf, encoding="utf-8") as f:
+                            for line in f:
+                                key, sep, value = line.partition("=")
+                                if sep and key.strip().lower() == "include-system-site-packages":
+                                    system_site = value.strip().lower() == "true"
+                        break
+            dirs = []
+            if prefix != base_prefix:
+                dirs += site.getsitepackages([prefix])
+            if prefix == base_prefix or system_site:
+                dirs += [site.getusersitepackages()] + site.getsitepackages([base_prefix])
+            path += [d for d in dirs if os.path.isdir(d) and d not in path]
         print("\(marker)" + json.dumps({"executable": sys.executable, "markers": env, "path": path,
-            "prefix": sys.prefix, "base_prefix": getattr(sys, "base_prefix", sys.prefix)}))
+            "prefix": prefix, "base_prefix": base_prefix}))
         """
 
     private struct Answer: Decodable {
@@ -85,13 +108,15 @@ public enum InterpreterProbe {
         var base_prefix: String
     }
 
-    /// Runs `python -c SCRIPT` once. `environment` nil inherits ours (what pip itself would see).
+    /// Runs `python -I -S -c SCRIPT` once. `environment` nil inherits ours (what pip itself would see).
+    /// `-I -S`: nothing of the environment's own code runs — no `.pth` file, no `sitecustomize`, no `PYTHON*`
+    /// variable, no current directory on the path — so probing a quarantine venv never starts what it holds.
     public static func run(python: String, runner: any ProcessRunner, environment: [String: String]? = nil)
         async throws -> InterpreterInfo
     {
         guard python.hasPrefix("/") else { throw InterpreterError.notAbsolute(python) }
         let result = try await runner.run(
-            python, ["-c", script], environment: environment, currentDirectory: "/", stdin: nil)
+            python, ["-I", "-S", "-c", script], environment: environment, currentDirectory: "/", stdin: nil)
         let stderr = String(decoding: result.stderr, as: UTF8.self)
         guard result.exitCode == 0 else {
             throw InterpreterError.failed(python: python, exitCode: result.exitCode, stderr: stderr)

@@ -22,7 +22,8 @@ import Testing
         let osv = try OSVDouble(records: records)
         let requirements = (0..<12).map { "pkg\($0)==1.0" }.joined(separator: "\n") + "\n"
         try Data(requirements.utf8).write(to: home.appendingPathComponent("requirements.txt"))
-        try Data("osv_url = \"\(osv.baseURL)\"\n".utf8).write(to: home.appendingPathComponent("alterks.toml"))
+        try Data("osv_url = \"\(osv.baseURL)\"\nmax_offline_age = \"36500d\"\n".utf8).write(
+            to: home.appendingPathComponent("alterks.toml"))
         let arguments = [
             "scan", "--config", home.appendingPathComponent("alterks.toml").path, "-r",
             home.appendingPathComponent("requirements.txt").path, "--no-heuristics", "--format", "json",

@@ -36,7 +36,11 @@ struct HardeningSandbox {
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             environment[key] = path
         }
+        environment["ALTERKS_SYSTEM_CONFIG"] = root.appendingPathComponent("etc-alterks-config.toml").path
         self.environment = environment
+        // The user's configuration: the bundled snapshot (2024-10-10) is accepted as it is — these tests are about
+        // faults, not the data's age (which `max_offline_age` tests cover).
+        try write("xdg-config/alterks/config.toml", "max_offline_age = \"36500d\"\n")
     }
 
     /// `XDG_DATA_HOME/alterks`: where the offline database lives.

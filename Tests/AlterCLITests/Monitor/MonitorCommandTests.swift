@@ -20,12 +20,12 @@ import Testing
         let pypi = try PyPIDouble()
         defer { pypi.server.stop() }
         try Data("tinyweb==1.0\ntinydb-extra==3.0\n".utf8).write(to: dir.appendingPathComponent("requirements.txt"))
-        try GateTestbed.writeConfig(in: dir, osvURL: osv.baseURL, pypiURL: pypi.baseURL)
         let environment = [
             "HOME": dir.path, "XDG_CACHE_HOME": dir.appendingPathComponent("cache").path,
             "XDG_DATA_HOME": dir.appendingPathComponent("data").path,
             "XDG_STATE_HOME": dir.appendingPathComponent("state").path,
         ]
+        try GateTestbed.writeConfig(in: dir, osvURL: osv.baseURL, pypiURL: pypi.baseURL, trustedIn: environment)
         func once() async -> (Int32, String) {
             let out = BufferStream()
             let context = CLIContext(

@@ -76,7 +76,7 @@ struct StoreFullTests {
         let found = source.table["\(name)==\(version)"] ?? []
         return VerdictCache.Key(
             name: name, version: version, mode: .scan, policy: Configuration.defaults.fingerprint,
-            data: "fp-" + found.map(\.id).joined(separator: ","))
+            data: "fp-" + found.map(\.id).joined(separator: ",") + "|assess:none")
     }
 
     /// The monitor state fills up while a cycle commits: the cycle fails loudly (a StoreError naming the file, exit

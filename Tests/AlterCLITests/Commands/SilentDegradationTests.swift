@@ -1,0 +1,55 @@
+import AlterCLI
+import AlterKit
+import AlterTestSupport
+import Foundation
+import Testing
+
+/// What the tool cannot check is said, and never exits as clean (issue #14, item 4; data age, item 2).
+@Suite struct SilentDegradationTests {
+    @Test func anEmptyArbitraryPinIsAnErrorNamingFileAndLine() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let requirements = try sandbox.write("requirements.txt", "six==1.16.0\ndjango===\n")
+        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        #expect(result.status == ExitStatus.usage.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("requirements.txt:2"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+
+    @Test func aFileOfOnlyUnpinnedNamesIsNotClean() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let requirements = try sandbox.write("requirements.txt", "django\nflask>=2\n")
+        let result = await sandbox.run([
+            "scan", "--offline", "-r", requirements, "--no-heuristics", "--format", "json",
+        ])
+        #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("nothing was checked: 2 package(s) skipped"), "\(result.stderr)")
+        #expect(result.stdout.contains("not queried"), "\(result.stdout)")
+    }
+
+    @Test func staleOfflineDataIsASourceFailureSayingWhatToDo() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let requirements = try sandbox.write("requirements.txt", "six==1.16.0\n")
+        // The sandbox's user accepts any age; this run's explicit configuration does not (the default, 7 days).
+        let accepted = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        #expect(accepted.status == ExitStatus.clean.rawValue, "\(accepted.output)")
+        #expect(accepted.stdout.contains("2024-10-10"), "\(accepted.stdout)")
+        let config = try sandbox.write("strict.toml", "max_offline_age = 7\n")
+        let stale = await sandbox.run([
+            "scan", "--config", config, "--offline", "-r", requirements, "--no-heuristics",
+        ])
+        #expect(stale.status == ExitStatus.sourceFailure.rawValue, "\(stale.output)")
+        #expect(stale.stderr.contains("offline database of 2024-10-10 is"), "\(stale.stderr)")
+        #expect(stale.stderr.contains("alterks db update"), "\(stale.stderr)")
+    }
+
+    @Test func dbUpdateHelpNamesTheRealKey() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let help = await sandbox.run(["db", "update", "--help"])
+        #expect(help.output.contains("osv_db_url"), "\(help.output)")
+        #expect(!help.output.contains("osv_database_url"), "\(help.output)")
+    }
+}
