@@ -200,7 +200,7 @@ package final class SQLiteDatabase: @unchecked Sendable {
         sqlite3_busy_timeout(db, Int32(max(0, min(busyTimeout * 1000, Double(Int32.max)))))
         do {
             if !readOnly && path != ":memory:" {
-                let mode = try query("PRAGMA journal_mode=WAL").first?.string(0)?.lowercased()
+                let mode = try switchToWAL(busyTimeout: busyTimeout)
                 if mode != "wal" {
                     throw StoreError.sqlite(
                         path: path, code: SQLITE_ERROR,
@@ -218,6 +218,22 @@ package final class SQLiteDatabase: @unchecked Sendable {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// `PRAGMA journal_mode=WAL`, retried while another process holds the file. Changing the journal mode needs an
+    /// exclusive lock, and SQLite answers SQLITE_BUSY at once — without its busy handler — when two processes open a
+    /// new or rolled-back file at the same moment; so the open waits here, up to `busyTimeout`, like any write does.
+    private func switchToWAL(busyTimeout: Double) throws -> String? {
+        let deadline = Date().addingTimeInterval(max(0, busyTimeout))
+        var pause: useconds_t = 1_000
+        while true {
+            do {
+                return try query("PRAGMA journal_mode=WAL").first?.string(0)?.lowercased()
+            } catch StoreError.sqlite(_, let code, _) where code & 0xff == SQLITE_BUSY && Date() < deadline {
+                usleep(pause)
+                pause = min(pause * 2, 50_000)
+            }
+        }
     }
 
     /// Closes the connection now (also done on deinit). Later calls fail with SQLITE_MISUSE.

@@ -258,6 +258,30 @@ import Testing
         #expect(try setup.query("SELECT count(*) FROM item").first?.int(0) == 2 * perWriter)
     }
 
+    /// Several processes opening the same new cache at the same moment (two gated installs and a monitor): switching
+    /// the new file to WAL takes an exclusive lock that SQLite refuses at once instead of waiting; every open must
+    /// wait its turn, never fail with "database is locked".
+    @Test func manyConnectionsOpenANewFileAtOnce() async throws {
+        let dir = try TestPaths.temporaryDirectory("sqlite")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for round in 0..<20 {
+            let path = dir.path + "/fresh-\(round).db"
+            try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        try await runOnThread {
+                            let db = try SQLiteDatabase(path: path, busyTimeout: 10)
+                            return try db.query("PRAGMA journal_mode").first?.string(0)
+                        }
+                    }
+                }
+                for try await mode in group {
+                    #expect(mode?.lowercased() == "wal")
+                }
+            }
+        }
+    }
+
     @Test func anotherProcessWritesConcurrently() async throws {
         let dir = try TestPaths.temporaryDirectory("sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
