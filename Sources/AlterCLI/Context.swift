@@ -150,6 +150,6 @@ package struct CLIContext: Sendable {
         let context = CLIContext.current
         let configuration = try options.loadConfiguration(context: context, diagnostics: services.diagnostics)
         let paths = try AlterKSPaths(environment: context.environment)
-        return EngineBuilder(configuration: configuration, paths: paths, services: services).gateDecider()
+        return try EngineBuilder(configuration: configuration, paths: paths, services: services).gateDecider()
     }
 }

@@ -39,17 +39,18 @@ struct GateRunner {
         return nil
     }
 
-    var paths: AlterKSPaths? { try? AlterKSPaths(environment: context.environment) }
+    /// Where AlterKS keeps its files; the error names the variable that is missing (XDG_CACHE_HOME, XDG_DATA_HOME
+    /// or XDG_STATE_HOME, with no HOME to fall back on).
+    func paths() throws -> AlterKSPaths { try AlterKSPaths(environment: context.environment) }
 
     /// The quarantine (its folder and manifest created when missing).
     func openQuarantine() throws -> Quarantine {
-        guard let paths else { throw FileIOError.noHomeDirectory(variable: "XDG_DATA_HOME") }
-        return try Quarantine.open(dataDir: paths.dataDir, services: services)
+        try Quarantine.open(dataDir: paths().dataDir, services: services)
     }
 
     func openStateLog() -> StateLog? {
-        guard let paths else { return nil }
         do {
+            let paths = try paths()
             try FileIO.ensurePrivateDirectory(paths.stateDir)
             return try StateLog(path: paths.stateDir + "/gate-log.sqlite3", diagnostics: console)
         } catch {
@@ -60,11 +61,10 @@ struct GateRunner {
 
     func makeGate(bypass: BypassRequest?, gateOnly: Bool, allowSourceBuilds: String? = nil) -> InstallGate {
         // Opened only when something is to be quarantined: most installs never touch it.
-        let dataDir = paths?.dataDir
+        let dataDir = Result { try paths().dataDir }
         let services = self.services
         let quarantine = LazyQuarantine {
-            guard let dataDir else { throw FileIOError.noHomeDirectory(variable: "XDG_DATA_HOME") }
-            return try Quarantine.open(dataDir: dataDir, services: services)
+            try Quarantine.open(dataDir: dataDir.get(), services: services)
         }
         let temporary = context.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
         return InstallGate(

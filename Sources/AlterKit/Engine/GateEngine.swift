@@ -6,7 +6,11 @@ extension EngineBuilder {
     /// What the engine cannot check is never passed as clean: a package it had to skip gets `on_source_error`
     /// (an editable project from a local folder, the user's own code, an ALERT saying so), a failed source too.
     /// A source's note (answers from the offline database, and its date) is said on stderr.
-    package func gateDecider() -> GateDecider {
+    /// Throws when the artifact store's folder cannot be written: the gate installs only files it verified there,
+    /// so that is an error about the folder before any package is looked at, never a verdict on a package.
+    package func gateDecider() throws -> GateDecider {
+        let artifactStore = self.artifactStore
+        try FileIO.ensureWritableDirectory(artifactStore.directory)
         let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency

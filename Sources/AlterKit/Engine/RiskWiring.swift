@@ -67,18 +67,41 @@ extension EngineBuilder {
             ttl: configuration.metadataTTL, diagnostics: services.diagnostics)
     }
 
-    /// The heuristic risk engine over `metadataSource()` and the bundled typosquat index. Nil (with a warning)
-    /// only when the bundled index cannot be read — the report then shows no risk assessment.
-    package func riskAssessor(offline: Bool = false) -> (any RiskAssessor)? {
+    /// The heuristic risk engine over `metadataSource()` and the bundled typosquat index. When the index cannot be
+    /// read, every package's assessment is a source failure (`on_source_error`, never cached): without the
+    /// typosquat screen nothing about a name is known, and that is not "clean".
+    package func riskAssessor(
+        offline: Bool = false, loadIndex: () throws -> TyposquatIndex = { try TyposquatIndex.bundled() }
+    ) -> (any RiskAssessor)? {
+        let index: TyposquatIndex
         do {
-            let engine = RiskEngine(
-                metadata: metadataSource(offline: offline), typosquat: try TyposquatIndex.bundled(),
-                weights: configuration.heuristicWeights, internalPackages: Set(configuration.internalPackages),
-                clock: services.clock, concurrency: configuration.maxConcurrency, diagnostics: services.diagnostics)
-            return HeuristicRiskAssessor(engine: engine, location: configuration.pypiURL, offline: offline)
+            index = try loadIndex()
         } catch {
-            services.diagnostics.warning("heuristic risk engine unavailable: \(error)")
-            return nil
+            services.diagnostics.warning(
+                "heuristic risk engine unavailable, every package counts as unchecked: \(error)")
+            return UnavailableRiskAssessor(message: "heuristic risk engine unavailable: \(error)")
         }
+        let engine = RiskEngine(
+            metadata: metadataSource(offline: offline), typosquat: index,
+            weights: configuration.heuristicWeights, internalPackages: Set(configuration.internalPackages),
+            clock: services.clock, concurrency: configuration.maxConcurrency, diagnostics: services.diagnostics)
+        return HeuristicRiskAssessor(engine: engine, location: configuration.pypiURL, offline: offline)
     }
+}
+
+/// The risk assessor when the heuristics cannot run at all: each package's assessment is one source failure.
+struct UnavailableRiskAssessor: RiskAssessor {
+    let message: String
+
+    func assess(_ dependencies: [Dependency], mode: PolicyMode) async -> [String: RiskAssessment] {
+        var answers: [String: RiskAssessment] = [:]
+        for dependency in dependencies {
+            answers[RiskKey.of(dependency)] = RiskAssessment(
+                factors: [], composite: nil, failures: [SourceFailure(source: "heuristics", message: message)])
+        }
+        return answers
+    }
+
+    var sourceInfo: SourceInfo? { SourceInfo(name: "heuristics", location: "bundled typosquat index", note: message) }
+    var assessmentTag: String { "heuristics-unavailable" }
 }

@@ -68,6 +68,17 @@ package enum FileIO {
         _ = chmod(path, 0o700)
     }
 
+    /// Creates `path` like `ensurePrivateDirectory` and proves a file can be made in it (a read-only mount, a
+    /// folder of another user): the error names the folder and the system's reason.
+    package static func ensureWritableDirectory(_ path: String) throws {
+        try ensurePrivateDirectory(path)
+        var template = Array((path + "/.alterks-write-probe-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileIOError.cannotWrite(path: path, reason: systemErrorMessage(errno)) }
+        Glibc.close(fd)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    }
+
     /// Writes `data` to `path` atomically: a temporary file in the same directory (mode `permissions`,
     /// default 0600), fsync, rename over the target, fsync of the directory. Readers see the old file or the
     /// new one, never a mix. The parent directory must exist (see `ensurePrivateDirectory`).

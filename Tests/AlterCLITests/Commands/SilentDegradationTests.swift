@@ -45,6 +45,19 @@ import Testing
         #expect(stale.stderr.contains("alterks db update"), "\(stale.stderr)")
     }
 
+    /// The quarantine's paths say which variable is really missing (#14 item 8: it used to blame XDG_DATA_HOME, even
+    /// when that one was set).
+    @Test func aMissingFolderVariableIsNamedAsItIs() async throws {
+        var sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        sandbox.environment["HOME"] = nil
+        sandbox.environment["XDG_STATE_HOME"] = nil
+        let result = await sandbox.run(["quarantine", "list"])
+        #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output)")
+        #expect(result.stderr.contains("XDG_STATE_HOME"), "\(result.stderr)")
+        #expect(!result.stderr.contains("XDG_DATA_HOME"), "\(result.stderr)")
+    }
+
     @Test func dbUpdateHelpNamesTheRealKey() async throws {
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }

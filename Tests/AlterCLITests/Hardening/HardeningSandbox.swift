@@ -22,7 +22,7 @@ struct CLIResult: Sendable {
 /// user would get them — so faults travel the same path they would in production.
 struct HardeningSandbox {
     let root: URL
-    let environment: [String: String]
+    var environment: [String: String]
 
     init(_ label: String = "alterks-hardening") throws {
         root = try TestPaths.temporaryDirectory(label)

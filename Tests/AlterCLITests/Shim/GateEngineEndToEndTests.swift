@@ -122,6 +122,32 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 
+    /// A cache folder the gate cannot write (a read-only mount; a file where its artifact folder goes) is one
+    /// error about that folder — before any package is looked at — never a BLOCKED verdict on a package.
+    @Test(arguments: ["file in the way", "read-only mount"])
+    func anUnwritableCacheIsAnErrorAboutTheFolder(_ fault: String) async throws {
+        if fault == "read-only mount" && !FileSystemFaults.canMount { return }
+        let world = try await world("e2e-rocache", records: [])
+        defer { world.stop() }
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let cache = world.testbed.root.appendingPathComponent("cache").path
+        switch fault {
+        case "file in the way":
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+            try Data("not a folder".utf8).write(to: URL(fileURLWithPath: cache + "/artifacts"))
+        default:
+            try FileSystemFaults.mountTmpfs(at: cache, bytes: 4 << 20)
+            try FileSystemFaults.remountReadOnly(cache)
+        }
+        defer { if fault == "read-only mount" { FileSystemFaults.unmount(cache) } }
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err)
+        #expect(code == ExitStatus.sourceFailure.rawValue, "\(err.text)")
+        #expect(err.text.contains(cache + "/artifacts"), "\(err.text)")
+        #expect(!err.text.contains("BLOCKED") && !err.text.contains("tinyclean"), "\(err.text)")
+        #expect(try world.testbed.installed() == [:])
+    }
+
     @Test func aSquatIsQuarantinedAndNotInstalledInTheTarget() async throws {
         let world = try await world("e2e-squat", records: [])
         defer { world.stop() }

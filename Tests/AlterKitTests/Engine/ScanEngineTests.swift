@@ -88,6 +88,30 @@ final class FixedRisk: RiskAssessor, @unchecked Sendable {
         #expect(report.exitStatus(failOn: .block) == .sourceFailure)
     }
 
+    /// A typosquat index that cannot be loaded leaves every package unchecked — `on_source_error`, exit 3 — instead
+    /// of dropping the heuristics with a warning and a clean exit (#14 item 4).
+    @Test func anUnreadableTyposquatIndexIsASourceFailure() async throws {
+        let diagnostics = DiagnosticCollector()
+        let services = Services(
+            http: NoHTTP(), clock: FixedClock(Date(timeIntervalSince1970: 1_800_000_000)),
+            processes: PosixProcessRunner(), environment: [:], diagnostics: diagnostics)
+        let builder = EngineBuilder(
+            configuration: .defaults,
+            paths: AlterKSPaths(cacheDir: "/nonexistent", dataDir: "/nonexistent", stateDir: "/nonexistent"),
+            services: services)
+        let risk = try #require(
+            builder.riskAssessor(
+                offline: true,
+                loadIndex: { throw TyposquatIndexError.unreadable(path: "top-pypi-packages.tsv", message: "gone") }))
+        let engine = ScanEngine(
+            configuration: .defaults, mode: .scan, vulnerabilities: TableSource(), risk: risk, verdictCache: nil,
+            clock: FixedClock(Date(timeIntervalSince1970: 1_800_000_000)), diagnostics: diagnostics)
+        let report = await engine.scan([Dependency(name: "six", version: "1.16.0")], targets: ["r.txt"])
+        #expect(report.results[0].verdict.action == .block)
+        #expect(report.results[0].failures.contains { $0.message.contains("top-pypi-packages.tsv") })
+        #expect(report.exitStatus(failOn: .block) == .sourceFailure)
+    }
+
     @Test func onSourceErrorAlertStillExitsThree() async {
         let source = TableSource()
         source.failing = true
