@@ -17,7 +17,7 @@ package enum JSONReport {
             ("targets", .strings(report.targets)),
             ("sources", .array(report.sources.map(source))),
             ("summary", summary(report)),
-            ("results", .array(report.orderedResults.map { result($0, options: options) })),
+            ("results", results(report, options: options)),
             (
                 "skipped",
                 .array(
@@ -33,6 +33,13 @@ package enum JSONReport {
                     })
             ),
         ])
+    }
+
+    /// The results in report order, each made as it is written (a huge scan never holds every result's tree).
+    static func results(_ report: ScanReport, options: ReportOptions) -> JSONValue {
+        let results = report.results
+        let order = report.resultOrder
+        return .generated(count: order.count) { result(results[order[$0]], options: options) }
     }
 
     static func summary(_ report: ScanReport) -> JSONValue {

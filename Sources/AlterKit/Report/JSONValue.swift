@@ -10,6 +10,9 @@ package indirect enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// An array of `count` items made one at a time while it is written: a report's hundreds of thousands of
+    /// results are never all held as trees at once (the tree of one lives only while it is written).
+    case generated(count: Int, item: @Sendable (Int) -> JSONValue)
 
     package static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered() == b.rendered() }
     package func hash(into hasher: inout Hasher) { hasher.combine(rendered()) }
@@ -36,18 +39,8 @@ package indirect enum JSONValue: Sendable, Hashable {
         case .int(let value): out.append(String(value))
         case .number(let value): out.append(Self.format(value))
         case .string(let value): Self.writeString(value, to: &out)
-        case .array(let items):
-            if items.isEmpty {
-                out.append("[]")
-                return
-            }
-            out.append("[\n")
-            for (index, item) in items.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
-                item.write(to: &out, indent: indent + 2)
-                out.append(index == items.count - 1 ? "\n" : ",\n")
-            }
-            out.append(String(repeating: " ", count: indent) + "]")
+        case .array(let items): Self.writeArray(count: items.count, item: { items[$0] }, to: &out, indent: indent)
+        case .generated(let count, let item): Self.writeArray(count: count, item: item, to: &out, indent: indent)
         case .object(let members):
             if members.isEmpty {
                 out.append("{}")
@@ -63,6 +56,20 @@ package indirect enum JSONValue: Sendable, Hashable {
             }
             out.append(String(repeating: " ", count: indent) + "}")
         }
+    }
+
+    private static func writeArray(count: Int, item: (Int) -> JSONValue, to out: inout String, indent: Int) {
+        if count == 0 {
+            out.append("[]")
+            return
+        }
+        out.append("[\n")
+        for index in 0..<count {
+            out.append(String(repeating: " ", count: indent + 2))
+            item(index).write(to: &out, indent: indent + 2)
+            out.append(index == count - 1 ? "\n" : ",\n")
+        }
+        out.append(String(repeating: " ", count: indent) + "]")
     }
 
     /// Integral values without a fraction (`60`), others in Swift's shortest round-trip form (`7.5`); non-finite

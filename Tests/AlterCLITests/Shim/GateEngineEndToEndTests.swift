@@ -192,4 +192,22 @@ import Testing
         #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
         #expect(err.text.contains("2.0"), "\(err.text)")
     }
+
+    /// An index release whose upload time PyPI does not give cannot be held to `min_release_age`: the gate treats
+    /// that as a source failure (`on_source_error`, block by default), never as old enough (issue #14, item 4).
+    @Test func aReleaseWithoutAnUploadTimeIsNotOldEnough() async throws {
+        let world = try await world("e2e-no-upload-time", records: [])
+        defer { world.stop() }
+        let old = Date().addingTimeInterval(-400 * 86400)
+        let json = Self.projectJSON("tinyclean", uploads: [("1.0", old)]).replacingOccurrences(
+            of: #""upload_time_iso_8601": "[^"]*","#, with: "", options: .regularExpression)
+        #expect(!json.contains("upload_time"))
+        world.pypi.setProject("tinyclean", .json(json))
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err, minReleaseAge: "48")
+        #expect(code != 0, "\(err.text)\n\(world.testbed.logText)")
+        #expect(err.text.contains("upload time unknown (PyPI gives no upload time for 1.0)"), "\(err.text)")
+        #expect(try world.testbed.installed() == [:])
+    }
 }
