@@ -40,14 +40,19 @@ extension EngineBuilder {
                 return decision
             }
             for skipped in report.skipped {
-                let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
-                let reason = Reason(
-                    kind: .sourceFailure, action: ownCode ? .alert : onSourceError,
-                    message: "not checked: \(skipped.reason)")
-                decisions.append(GateDecision(dependency: skipped.dependency, verdict: Verdict(reasons: [reason])))
+                decisions.append(Self.skippedDecision(skipped, onSourceError: onSourceError))
             }
             return decisions
         }
+    }
+
+    /// What the gate does with a package the engine could not look up: `on_source_error`, never a pass — except an
+    /// editable project from a local folder (the user's own code), which is an ALERT saying it was not checked.
+    static func skippedDecision(_ skipped: SkippedDependency, onSourceError: Action) -> GateDecision {
+        let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
+        let reason = Reason(
+            kind: .sourceFailure, action: ownCode ? .alert : onSourceError, message: "not checked: \(skipped.reason)")
+        return GateDecision(dependency: skipped.dependency, verdict: Verdict(reasons: [reason]))
     }
 
     /// An index release whose upload time is unknown cannot be held to `min_release_age`: that is a source failure
