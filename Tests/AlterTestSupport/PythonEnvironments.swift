@@ -124,9 +124,10 @@ public actor PythonEnvironments {
                 var name: String?
                 var found: String?
                 for line in String(decoding: data, as: UTF8.self).split(
-                    separator: "\n", omittingEmptySubsequences: false)
+                    omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 {
-                    if line.isEmpty || line == "\r" { break }  // the headers end at the first blank line
+                    // The headers end at the first blank line ("\r\n" is one Character: pip's own METADATA has them).
+                    if line.isEmpty { break }
                     if line.hasPrefix("Name:") {
                         name = line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)
                     } else if line.hasPrefix("Version:") {
