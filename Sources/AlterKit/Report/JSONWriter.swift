@@ -135,6 +135,44 @@ package struct JSONWriter {
         endArray()
     }
 
+    // MARK: Members
+
+    /// `"key": "text"`.
+    package mutating func member(_ name: String, _ text: String) {
+        key(name)
+        string(text)
+    }
+
+    /// `"key": "text"` or `"key": null`.
+    package mutating func member(_ name: String, _ text: String?) {
+        key(name)
+        optional(text)
+    }
+
+    /// `"key": number` or `"key": null`.
+    package mutating func member(_ name: String, _ value: Double?) {
+        key(name)
+        optional(value)
+    }
+
+    /// `"key": true`.
+    package mutating func member(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// `"key": 12`.
+    package mutating func member(_ name: String, _ value: Int) {
+        key(name)
+        int(value)
+    }
+
+    /// `"key": ["a", "b"]`.
+    package mutating func member(_ name: String, _ items: [String]) {
+        key(name)
+        strings(items)
+    }
+
     /// `\u00XX`, lowercase hex, as the reports have always written it.
     private static func unicodeEscape(_ value: UInt32) -> String {
         let hex = String(value, radix: 16)

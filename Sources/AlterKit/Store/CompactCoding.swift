@@ -24,14 +24,7 @@ package struct CompactWriter {
         bytes.append(contentsOf: text.utf8)
     }
 
-    package mutating func optional(_ text: String?) {
-        if let text {
-            bytes.append(1)
-            string(text)
-        } else {
-            bytes.append(0)
-        }
-    }
+    package mutating func optional(_ text: String?) { optional(text) { $0.string($1) } }
 
     package mutating func strings(_ items: [String]) {
         length(items.count)
@@ -46,13 +39,13 @@ package struct CompactWriter {
         }
     }
 
-    package mutating func optional(_ value: Double?) {
-        if let value {
-            bytes.append(1)
-            double(value)
-        } else {
-            bytes.append(0)
-        }
+    package mutating func optional(_ value: Double?) { optional(value) { $0.double($1) } }
+
+    /// A presence byte, then the value when there is one.
+    private mutating func optional<Value>(_ value: Value?, _ write: (inout Self, Value) -> Void) {
+        guard let value else { return bytes.append(0) }
+        bytes.append(1)
+        write(&self, value)
     }
 }
 
