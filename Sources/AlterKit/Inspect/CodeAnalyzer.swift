@@ -77,7 +77,8 @@ package struct CodeAnalyzer: Sendable {
     ) {
         let tokens = PythonTokenizer(source: source).tokenize(keepTrivia: false)
         guard mayFindAtCallTime(tokens) else { return ([], []) }
-        let analysis = analyze(tokens: tokens, source: source, file: file, topPhase: .callTime, functionPhase: .callTime)
+        let analysis = analyze(
+            tokens: tokens, source: source, file: file, topPhase: .callTime, functionPhase: .callTime)
         return (analysis.findings, analysis.executedFiles)
     }
 
@@ -295,12 +296,9 @@ final class AnalyzerRun {
         while i < end {
             let t = tokens[i]
             if t.kind == .op {
-                switch t.text {
-                case "(", "[", "{": depth += 1
-                case ")", "]", "}": depth -= 1
-                case ":" where depth == 0:
+                depth += Int(t.bracket)
+                if t.bracket == 0 && depth == 0 && t.text == ":" {
                     if lambdas > 0 { lambdas -= 1 } else { return i }
-                default: break
                 }
             } else if t.isName("lambda") && depth == 0 {
                 lambdas += 1

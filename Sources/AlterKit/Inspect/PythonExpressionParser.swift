@@ -163,8 +163,11 @@ package struct PythonExpressionParser {
         ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "//", "%", "@"],
     ]
 
+    /// `levels.count`, as a constant for the hot path.
+    static var levelCount: Int { 9 }
+
     mutating func parseChain(level: Int) -> PyExpr {
-        guard level < Self.levels.count else { return parseUnary() }
+        guard level < Self.levelCount else { return parseUnary() }
         // `not` binds between `and` and the comparisons.
         if level == 2, let t = current, t.kind == .name, t.text == "not" {
             guard enter() else { return .invalid }

@@ -400,7 +400,9 @@ package struct PythonTokenizer: Sendable {
             }
             if length > 0 {
                 pos += length
-                emit(.op, start, pos, line: line, column: column, level: PythonTokenizer.operatorLevel(b0, b1, length: length))
+                emit(
+                    .op, start, pos, line: line, column: column,
+                    level: PythonTokenizer.operatorLevel(b0, b1, length: length))
                 return
             }
             pos += 1

@@ -422,4 +422,3 @@ struct ReferencePythonTokenizer: Sendable {
         }
     }
 }
-

@@ -103,11 +103,21 @@ import Testing
         #expect(compared >= 3000)
     }
 
+    @Test func precedenceLevelsAreCountedOnce() {
+        #expect(PythonExpressionParser.levelCount == PythonExpressionParser.levels.count)
+        #expect(AnalyzerRun.parseInt("1_000") == 1000)
+        #expect(AnalyzerRun.parseInt("0x1F") == 31)
+        #expect(AnalyzerRun.parseInt("0123") == 123)
+        #expect(AnalyzerRun.parseInt("99999999999999999999") == nil)
+    }
+
     /// What the analyzer reads (no comments, no blank-line breaks, no end marker) is the full stream filtered.
     @Test func analyzerStreamIsTheFilteredStream() {
         for source in Self.corpus {
             let tokenizer = PythonTokenizer(source: source)
-            let filtered = tokenizer.tokenize().filter { $0.kind != .comment && $0.kind != .nl && $0.kind != .endMarker }
+            let filtered = tokenizer.tokenize().filter {
+                $0.kind != .comment && $0.kind != .nl && $0.kind != .endMarker
+            }
             #expect(tokenizer.tokenize(keepTrivia: false).map(Observed.init) == filtered.map(Observed.init))
         }
     }
@@ -125,7 +135,8 @@ import Testing
             "exec(open('payload.bin').read())\n", "import runpy\nrunpy.run_path('data.dat')\n",
             "import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'ex' + 'ec(\"1\")'])\n",
             "K = '" + String(repeating: "aW1wb3J0IG9z", count: 40) + "'\n",
-            "K = ('" + String(repeating: "aW1wb3J0IG9z", count: 20) + "'\n     '" + String(repeating: "aW1wb3J0IG9z", count: 20) + "')\n",
+            "K = ('" + String(repeating: "aW1wb3J0IG9z", count: 20) + "'\n     '"
+                + String(repeating: "aW1wb3J0IG9z", count: 20) + "')\n",
             "import os\nos.system('id')\nimport requests\nrequests.get('https://x.invalid')\n",
         ]
 
@@ -134,7 +145,8 @@ import Testing
         var parsed = 0
         for source in Self.sources {
             let bytes = Array(source.utf8)
-            let full = analyzer.analyze(source: bytes, file: "tests/t.py", topPhase: .callTime, functionPhase: .callTime)
+            let full = analyzer.analyze(
+                source: bytes, file: "tests/t.py", topPhase: .callTime, functionPhase: .callTime)
             let short = analyzer.analyzeCallTimeCode(source: bytes, file: "tests/t.py")
             #expect(short.findings == full.findings, "\(source)")
             #expect(short.executedFiles == full.executedFiles, "\(source)")
