@@ -144,7 +144,7 @@ import Testing
             },
             attachedLauncher: RecordingLauncher(base: testbed.launcher(), log: argv))
         let code = await CLIContext.$current.withValue(context) {
-            await AlterKSMain.run(["--verbose", "gate", "--pip", testbed.pip, "--", "install"] + requirements)
+            await AlterKSMain.run(["gate", "--pip", testbed.pip, "--", "install"] + requirements)
         }
         #expect(code == 0, "\(err.text)\n\(testbed.logText)")
         #expect(try testbed.installed() == ["tinyauth": "1.0", "tinyauthdep": "1.0"], "\(testbed.logText)")
