@@ -80,7 +80,9 @@ import Testing
         return found
     }
 
-    @Test(arguments: ["PIP_INDEX_URL", "requirements file", "netrc"])
+    @Test(
+        .disabled("not yet seen passing: written and built at the end of a session under load 30 (gate-fetch)"),
+        arguments: ["PIP_INDEX_URL", "requirements file", "netrc"])
     func aBasicAuthIndexWorksAndItsPasswordShowsUpNowhere(_ source: String) async throws {
         let testbed = try await GateTestbed.make("private-index")
         defer { testbed.remove() }
