@@ -31,6 +31,7 @@ package final class IndexHTTPServer: @unchecked Sendable {
     private var stopped = false
     private var acceptLoopDone = false
     private var connections: Set<Int32> = []
+    private let executor = IndexExecutor(threads: 4)
 
     /// Listens on 127.0.0.1:`port` (0: any free port) and starts accepting.
     package init(port: UInt16 = 0, handler: @escaping Handler) throws {
@@ -131,7 +132,7 @@ package final class IndexHTTPServer: @unchecked Sendable {
                 reader.skip(count: length)
             else { return }
             let request = IndexRequest(method: parsed.method, path: parsed.path, headers: parsed.headers)
-            let response = Self.wait { await self.handler(request) }
+            let response = wait { await self.handler(request) }
             let keepAlive = parsed.version == "HTTP/1.1" && parsed.headers["connection"]?.lowercased() != "close"
             var text = "HTTP/1.1 \(response.status) \(response.reason ?? Self.phrase(response.status))\r\n"
             for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
@@ -145,11 +146,13 @@ package final class IndexHTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Runs an async answer to completion on this (connection) thread.
-    private static func wait(_ work: @escaping @Sendable () async -> IndexResponse) -> IndexResponse {
+    /// Runs an async answer to completion while this (connection) thread waits. The answer runs on the server's own
+    /// threads (a task executor preference), never on the shared cooperative pool: a process whose pool threads are
+    /// all blocked (a test waiting for pip, which waits for this server) must not starve it.
+    private func wait(_ work: @escaping @Sendable () async -> IndexResponse) -> IndexResponse {
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: executor) {
             box.value = await work()
             done.signal()
         }
@@ -180,6 +183,38 @@ package final class IndexHTTPServer: @unchecked Sendable {
         case 502: "Bad Gateway"
         case 503: "Service Unavailable"
         default: "Status"
+        }
+    }
+}
+
+/// A task executor running jobs on a few threads of its own.
+private final class IndexExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    init(threads: Int) {
+        for number in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.name = "alterks-index-\(number)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        condition.lock()
+        jobs.append(unowned)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 }

@@ -20,7 +20,7 @@ import Testing
             let exported = shell == .bash ? "declare -p PIP_NO_INDEX" : "typeset -p PIP_NO_INDEX"
             return """
                 export PIP_INDEX_URL='\(upstream)'
-                export UV_INDEX='private=https://uv.example/simple'
+                export UV_INDEX='private=\(upstream)'
                 PIP_NO_INDEX=no
                 source shell/alterks.\(shell.rawValue) || exit 20
                 echo "active=$PIP_INDEX_URL"
@@ -43,7 +43,7 @@ import Testing
         case .fish:
             return """
                 set -gx PIP_INDEX_URL '\(upstream)'
-                set -gx UV_INDEX 'private=https://uv.example/simple'
+                set -gx UV_INDEX 'private=\(upstream)'
                 set -g PIP_NO_INDEX no
                 source shell/alterks.fish; or exit 20
                 echo "active=$PIP_INDEX_URL"
@@ -96,7 +96,7 @@ import Testing
         #expect(output.contains("alterks: BLOCKED tinydep 1.0") && output.contains("PYSEC-2099-1"), "\(output)")
         #expect(try world.testbed.installed() == [:], "\(output)")
         #expect(lines.contains("after PIP_INDEX_URL=\(world.upstream.indexURL)"), "\(output)")
-        #expect(lines.contains("after UV_INDEX=private=https://uv.example/simple"), "\(output)")
+        #expect(lines.contains("after UV_INDEX=private=\(world.upstream.indexURL)"), "\(output)")
         #expect(lines.contains("after PIP_NO_INDEX=no"), "\(output)")
         #expect(!lines.contains("PIP_NO_INDEX exported"), "\(output)")
         for name in ["PIP_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "ALTERKS_INDEX_URL"] {

@@ -67,7 +67,7 @@ import Testing
         let upstream = try SimpleIndexDouble(folder: testbed.index, credential: credential)
         try GateTestbed.writeConfig(
             in: testbed.root, osvURL: osv.baseURL, pypiURL: pypi.baseURL,
-            extra: ["min_release_age = \(minReleaseAge)"])
+            extra: ["min_release_age = \(minReleaseAge)", "risk_threshold = 95"])
         let environment = testbed.environment
         let context = CLIContext(
             stdout: BufferStream(), stderr: BufferStream(), environment: environment,
@@ -84,7 +84,7 @@ import Testing
         let settings = try IndexSettings.read(environment: settingsEnvironment)
         let token = PackageIndex.newToken()
         let index = try CLIContext.$current.withValue(context) {
-            try IndexSetup.makeIndex(global: GlobalOptions(), token: token, settings: settings)
+            try IndexSetup.makeIndex(global: try GlobalOptions.parse([]), token: token, settings: settings)
         }
         let server = try IndexHTTPServer { request in await index.answer(request) }
         return World(
