@@ -11,7 +11,7 @@ extension EngineBuilder {
     package func gateDecider() throws -> GateDecider {
         let artifactStore = self.artifactStore
         try FileIO.ensureWritableDirectory(artifactStore.directory)
-        let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
+        let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor(), store: artifactStore))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency
         let onSourceError = configuration.onSourceError

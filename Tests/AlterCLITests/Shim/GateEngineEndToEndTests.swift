@@ -211,3 +211,35 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 }
+
+/// Issue #13 item 3: a warm gate asks the network for nothing that cannot have changed. With every cache warm the
+/// only request is OSV's querybatch; with the verdicts recomputed (another policy) the metadata, the provenance
+/// answers (kept by file) and the artifacts still come from the caches.
+@Suite struct WarmGateRequestTests {
+    @Test func aWarmGateMakesOnlyTheQuerybatch() async throws {
+        let world = try await GateEngineEndToEndTests().world("e2e-warm-requests", records: [])
+        defer { world.stop() }
+        try world.testbed.wheels.wheel(name: "tinydep", version: "1.0")
+        try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
+        let first = BufferStream()
+        #expect(try await world.gate(["tinyapp"], err: first) == 0, "\(first.text)\n\(world.testbed.logText)")
+        #expect(world.pypi.requestCount > 0)
+
+        for (round, threshold) in [(1, 95), (2, 90)] {
+            _ = try runProcess(
+                world.testbed.pip, ["uninstall", "-y", "-q", "tinyapp", "tinydep"],
+                environment: world.testbed.environment)
+            let osvBefore = world.osv.totalRequests
+            let batchesBefore = world.osv.batchRequests
+            let pypiBefore = world.pypi.requestCount
+            let err = BufferStream()
+            #expect(
+                try await world.gate(["tinyapp"], err: err, riskThreshold: threshold) == 0,
+                "\(err.text)\n\(world.testbed.logText)")
+            #expect(try world.testbed.installed() == ["tinyapp": "1.0", "tinydep": "1.0"])
+            #expect(world.osv.totalRequests - osvBefore == 1, "round \(round)")
+            #expect(world.osv.batchRequests - batchesBefore == 1, "round \(round)")
+            #expect(world.pypi.requestCount - pypiBefore == 0, "round \(round): \(world.pypi.requestedPaths)")
+        }
+    }
+}
