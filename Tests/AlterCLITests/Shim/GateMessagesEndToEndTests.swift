@@ -49,7 +49,6 @@ import Testing
                 "alterks:   way out: pip install \"requests>=2.31.0\"",
                 "alterks: error: nothing was installed",
             ], "\(quiet.err)")
-        // The advisory texts made this ~1,300 characters before; the default output now stays under 300.
         #expect(quiet.err.count < 300, "\(quiet.err.count) characters:\n\(quiet.err)")
 
         // --verbose still gives every reason in full, the advisories' own words included.
@@ -58,6 +57,17 @@ import Testing
         #expect(
             verbose.err.contains("alterks:   - [block] PYSEC-2023-74 (no severity in any record; "), "\(verbose.err)")
         #expect(verbose.err.contains("Proxy-Authorization"), "\(verbose.err)")
+        // What the gate printed before: every reason on the BLOCKED line, severity shown as "unknown".
+        let reasons = verbose.err.split(separator: "\n").compactMap { line in
+            line.hasPrefix("alterks:   - [block] ") ? String(line.dropFirst("alterks:   - [block] ".count)) : nil
+        }.map {
+            $0.replacingOccurrences(of: "no severity in any record; severity_actions.unknown = block", with: "unknown")
+        }
+        let before =
+            "alterks: error: BLOCKED requests 2.19.1: \(reasons.joined(separator: "; "))\n"
+            + "alterks: error: nothing was installed\n"
+        #expect(reasons.count == 2)
+        #expect(quiet.err.count * 2 < before.count, "now \(quiet.err.count), before \(before.count)")
         #expect(!quiet.err.contains("Proxy-Authorization"))
         #expect(try world.testbed.installed() == [:])
     }
