@@ -16,6 +16,7 @@ extension EngineBuilder {
         let concurrency = configuration.maxConcurrency
         let onSourceError = configuration.onSourceError
         let diagnostics = services.diagnostics
+        let minReleaseAge = configuration.minReleaseAge
         return GateDecider(
             minReleaseAgeHours: configuration.minReleaseAge / 3600,
             allowSourceBuilds: configuration.allowSourceBuilds, artifactStore: artifactStore
@@ -27,9 +28,15 @@ extension EngineBuilder {
             let names = Set(report.results.map(\.dependency.normalizedName))
             let lookups = await metadata.projects(Array(names).sorted(), concurrency: concurrency)
             var decisions = report.results.map { result in
-                GateDecision(
-                    dependency: result.dependency, verdict: result.verdict,
-                    uploadTime: Self.uploadTime(of: result.dependency, in: lookups[result.dependency.normalizedName]))
+                let uploaded = Self.uploadTime(of: result.dependency, in: lookups[result.dependency.normalizedName])
+                var verdict = result.verdict
+                if uploaded == nil, minReleaseAge > 0,
+                    let reason = Self.unknownUploadTimeReason(
+                        result, minReleaseAge: minReleaseAge, action: onSourceError)
+                {
+                    verdict = Verdict(reasons: [reason] + verdict.reasons)
+                }
+                return GateDecision(dependency: result.dependency, verdict: verdict, uploadTime: uploaded)
             }
             for skipped in report.skipped {
                 let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
@@ -40,6 +47,24 @@ extension EngineBuilder {
             }
             return decisions
         }
+    }
+
+    /// An index release whose upload time is unknown is not known to be old enough: it gets `on_source_error`
+    /// (unless allowlisted), never a pass. Direct URLs, paths and VCS checkouts have no upload time to ask for.
+    static func unknownUploadTimeReason(_ result: PackageResult, minReleaseAge: TimeInterval, action: Action)
+        -> Reason?
+    {
+        let dependency = result.dependency
+        guard dependency.url == nil, dependency.artifactURL != nil, !dependency.editable,
+            !result.verdict.reasons.contains(where: { $0.kind == .allowlist })
+        else { return nil }
+        let hours = (minReleaseAge / 360).rounded() / 10
+        return Reason(
+            kind: .sourceFailure, action: action,
+            message: "upload time of \(dependency.version ?? "this release") unknown (PyPI's metadata has none): not "
+                + "known to be older than min_release_age (\(PolicyEngine.formatScore(hours)) h); on_source_error = "
+                + action.rawValue,
+            subject: "min_release_age")
     }
 
     static func uploadTime(
