@@ -20,6 +20,27 @@ package protocol AdvisoryRecordCache: Sendable {
     func records(for keys: [RecordKey]) throws -> [RecordKey: Data]
     /// Stores records; an existing entry for the same key is replaced.
     func store(_ records: [RecordKey: Data]) throws
+    /// The finding digests for the package `name` (normalised) of those `keys` the cache holds, so that a scan
+    /// need not decode whole records. A cached record whose digest was never stored is digested from its JSON.
+    func digests(for keys: [RecordKey], package name: String) throws -> [RecordKey: AdvisoryDigest]
+    /// Stores records with their digests (per normalised package name).
+    func store(_ records: [RecordKey: Data], digests: [RecordKey: [String: AdvisoryDigest]]) throws
+}
+
+extension AdvisoryRecordCache {
+    /// From the stored JSON: a record that no longer decodes (or under another id) is left out, a miss.
+    package func digests(for keys: [RecordKey], package name: String) throws -> [RecordKey: AdvisoryDigest] {
+        var out: [RecordKey: AdvisoryDigest] = [:]
+        for (key, data) in try records(for: keys) {
+            guard let record = try? OSVRecord.decode(data, origin: "cache"), record.id == key.id else { continue }
+            out[key] = AdvisoryDigest(record, package: name)
+        }
+        return out
+    }
+
+    package func store(_ records: [RecordKey: Data], digests: [RecordKey: [String: AdvisoryDigest]]) throws {
+        try store(records)
+    }
 }
 
 /// A cache that lives as long as the process (no cache directory configured, and tests).

@@ -16,15 +16,25 @@ package struct FindingBuilder: Sendable {
     package func findings(
         for records: [OSVRecord], package name: String, version: String, memo: FindingMemo? = nil
     ) -> [VulnerabilityFinding] {
-        let live = records.filter { !$0.isWithdrawn }
+        findings(
+            for: records.filter { !$0.isWithdrawn }.map { AdvisoryDigest($0, package: name) }, package: name,
+            version: version, memo: memo)
+    }
+
+    /// Findings for the digests of the records affecting `version` of `name` (withdrawn ones are skipped), sorted
+    /// by id.
+    package func findings(
+        for digests: [AdvisoryDigest], package name: String, version: String, memo: FindingMemo? = nil
+    ) -> [VulnerabilityFinding] {
+        let live = digests.filter { !$0.withdrawn }
         var sets = UnionFind()
         for record in live {
             for alias in record.aliases { sets.union(record.id, alias) }
         }
-        var groups: [String: [OSVRecord]] = [:]
+        var groups: [String: [AdvisoryDigest]] = [:]
         for record in live { groups[sets.find(record.id), default: []].append(record) }
         let scanned = try? Version(version)
-        return groups.values.map { (group: [OSVRecord]) -> VulnerabilityFinding in
+        return groups.values.map { (group: [AdvisoryDigest]) -> VulnerabilityFinding in
             let ordered = group.sorted { a, b in
                 let (ra, rb) = (FindingBuilder.idRank(a.id), FindingBuilder.idRank(b.id))
                 return ra != rb ? ra < rb : a.id < b.id
@@ -54,7 +64,7 @@ package struct FindingBuilder: Sendable {
 
     /// The finding of one group of records (primary first), without `nearestFix`; and its fixes.
     private func build(
-        _ ordered: [OSVRecord], package name: String
+        _ ordered: [AdvisoryDigest], package name: String
     ) -> (finding: VulnerabilityFinding, fixes: [Version]) {
         let primary = ordered[0]
         let allIDs = Set(ordered.flatMap { [$0.id] + $0.aliases })
@@ -62,20 +72,18 @@ package struct FindingBuilder: Sendable {
 
         // The primary record's own severity; failing that, the most severe one among its aliases.
         let assessed =
-            severity.assess(primary, package: name)
-            ?? ordered.dropFirst().compactMap { severity.assess($0, package: name) }
+            severity.assess(primary.severity)
+            ?? ordered.dropFirst().compactMap { severity.assess($0.severity) }
             .max { $0.severity < $1.severity }
 
-        let fixes = OSVMatcher.uniqueSorted(ordered.flatMap { OSVMatcher.fixedVersions($0, name: name) })
+        let fixes = OSVMatcher.uniqueSorted(ordered.flatMap { $0.fixes.compactMap { try? Version($0) } })
 
-        let summary =
-            ordered.lazy.compactMap { $0.summary?.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .first { !$0.isEmpty } ?? FindingBuilder.firstLine(of: primary.details)
+        let summary = ordered.lazy.compactMap(\.summary).first ?? primary.detailsLine
 
         var references: [String] = []
         var seen = Set<String>()
-        for reference in ordered.flatMap(\.references) where seen.insert(reference.url).inserted {
-            references.append(reference.url)
+        for reference in ordered.flatMap(\.references) where seen.insert(reference).inserted {
+            references.append(reference)
         }
 
         let finding = VulnerabilityFinding(

@@ -15,6 +15,11 @@ package struct OSVAPISource: VulnerabilitySource {
         package var batchConcurrency: Int
         /// `vulns/{id}` requests in flight at once.
         package var detailConcurrency: Int
+
+        /// Record fetches in flight for a `max_concurrency` of `maxConcurrency`: small GETs that HTTP/2 multiplexes
+        /// as streams of one connection, so a cold scan's records come in one wave (1,300 records at 16 in flight
+        /// were 80 sequential round trips); at most 256.
+        package static func detailStreams(maxConcurrency: Int) -> Int { min(256, max(1, maxConcurrency) * 8) }
         /// Rounds of `next_page_token` follow-ups before giving up (a server that never stops paging).
         package var maxPages: Int
         /// Per-request timeout, seconds.
@@ -22,7 +27,7 @@ package struct OSVAPISource: VulnerabilitySource {
 
         package init(
             baseURL: String = "https://api.osv.dev", batchSize: Int = 1000, batchConcurrency: Int = 4,
-            detailConcurrency: Int = 16, maxPages: Int = 50, timeout: Double = 30
+            detailConcurrency: Int = 128, maxPages: Int = 50, timeout: Double = 30
         ) {
             self.baseURL = baseURL
             self.batchSize = batchSize
@@ -74,18 +79,19 @@ package struct OSVAPISource: VulnerabilitySource {
         let listed = await listVulnerabilities(queries)
         // A query whose advisory data the caller already has an answer for needs no records (a warm scan).
         var reused = Set<PackageQuery>()
-        var needed = Set<RecordKey>()
+        var keysByName: [String: Set<RecordKey>] = [:]
         for (query, outcome) in listed {
             guard case .success(let keys) = outcome else { continue }
             if reusable(query, Self.fingerprint(keys)) {
                 reused.insert(query)
             } else {
-                needed.formUnion(keys)
+                keysByName[query.name, default: []].formUnion(keys)
             }
         }
 
-        // 2. Full records: from the cache at that `modified`, else fetched.
-        let (records, fetchFailures) = await fullRecords(Array(needed).sorted())
+        // 2. What each package's findings need of its records: digests from the cache at that `modified`, else the
+        //    records fetched (one wave) and digested.
+        let (digests, fetchFailures) = await recordDigests(keysByName)
 
         // 3. Findings per package.
         let memo = FindingMemo()
@@ -104,7 +110,7 @@ package struct OSVAPISource: VulnerabilitySource {
                     results[query] = .failure(why)
                     continue
                 }
-                let matched = keys.compactMap { records[$0] }
+                let matched = keys.sorted().compactMap { digests[query.name]?[$0] }
                 results[query] = .success(
                     builder.findings(for: matched, package: query.name, version: query.version, memo: memo))
                 fingerprints[query] = Self.fingerprint(keys)
@@ -250,52 +256,68 @@ package struct OSVAPISource: VulnerabilitySource {
 
     // MARK: vulns/{id}
 
-    /// Full records for `keys`: cached ones, and the rest fetched (and then cached).
-    private func fullRecords(
-        _ keys: [RecordKey]
-    ) async -> (records: [RecordKey: OSVRecord], failures: [RecordKey: SourceFailure]) {
-        var records: [RecordKey: OSVRecord] = [:]
+    /// Digests of the records each package name needs (`keysByName`): cached ones, and the rest fetched, digested
+    /// for every PyPI package they name, and cached with their JSON.
+    private func recordDigests(
+        _ keysByName: [String: Set<RecordKey>]
+    ) async -> (digests: [String: [RecordKey: AdvisoryDigest]], failures: [RecordKey: SourceFailure]) {
+        var digests: [String: [RecordKey: AdvisoryDigest]] = [:]
         var failures: [RecordKey: SourceFailure] = [:]
-        var cached: [RecordKey: Data] = [:]
-        do {
-            cached = try cache.records(for: keys)
-        } catch {
-            diagnostics.warning("advisory cache unreadable, fetching every record: \(Self.reason(error))")
-        }
-        var missing: [RecordKey] = []
-        for key in keys {
-            if let data = cached[key], let record = try? OSVRecord.decode(data, origin: "cache"), record.id == key.id {
-                records[key] = record
-            } else {
-                missing.append(key)
+        var missing = Set<RecordKey>()
+        var readable = true
+        for (name, keys) in keysByName.sorted(by: { $0.key < $1.key }) {
+            let sorted = keys.sorted()
+            var found: [RecordKey: AdvisoryDigest] = [:]
+            if readable {
+                do {
+                    found = try cache.digests(for: sorted, package: name)
+                } catch {
+                    diagnostics.warning("advisory cache unreadable, fetching every record: \(Self.reason(error))")
+                    readable = false
+                }
             }
+            digests[name] = found
+            for key in sorted where found[key] == nil { missing.insert(key) }
         }
-        let total = missing.count
+        let wanted = missing.sorted()
+        let total = wanted.count
         if total > 0 { diagnostics.progress("advisory records fetched", done: 0, total: total) }
         let fetched = await boundedConcurrentMap(
-            missing, limit: configuration.detailConcurrency,
+            wanted, limit: configuration.detailConcurrency,
             completed: { diagnostics.progress("advisory records fetched", done: $0, total: total) }
         ) { key in
             await self.fetchRecord(key)
         }
+        var namesByKey: [RecordKey: [String]] = [:]
+        for (name, keys) in keysByName {
+            for key in keys where missing.contains(key) { namesByKey[key, default: []].append(name) }
+        }
         var toStore: [RecordKey: Data] = [:]
-        for (key, outcome) in zip(missing, fetched) {
+        var digestsToStore: [RecordKey: [String: AdvisoryDigest]] = [:]
+        for (key, outcome) in zip(wanted, fetched) {
             switch outcome {
             case .success(let (record, data)):
-                records[key] = record
                 toStore[key] = data
+                var names = Set(
+                    record.affected.filter { $0.package.ecosystem == OSVMatcher.ecosystem }
+                        .map { PackageName.normalize($0.package.name) })
+                names.formUnion(namesByKey[key] ?? [])
+                var byName: [String: AdvisoryDigest] = [:]
+                for name in names { byName[name] = AdvisoryDigest(record, package: name) }
+                digestsToStore[key] = byName
+                for name in namesByKey[key] ?? [] { digests[name, default: [:]][key] = byName[name] }
             case .failure(let failure):
                 failures[key] = failure
             }
         }
         if !toStore.isEmpty {
             do {
-                try cache.store(toStore)
+                try cache.store(toStore, digests: digestsToStore)
             } catch {
                 diagnostics.warning("could not cache advisory records: \(Self.reason(error))")
             }
         }
-        return (records, failures)
+        return (digests, failures)
     }
 
     private func fetchRecord(_ key: RecordKey) async -> Result<(OSVRecord, Data), SourceFailure> {

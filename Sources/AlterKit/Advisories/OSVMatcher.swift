@@ -97,6 +97,30 @@ package struct OSVMatcher: Sendable {
         return set
     }
 
+    /// What the offline match index keeps of `record` for the package `name`: its ECOSYSTEM ranges, compiled (one
+    /// line each, `PreparedRange.encoded`), and the keys of its listed versions (`versionKey`). The record affects
+    /// a version exactly when the version's key is among the keys or a range includes it: the same answer as
+    /// `matchingRecords`. Withdrawn records compile to nothing (they never match).
+    package static func compile(_ record: OSVRecord, name: String) -> (ranges: [String], versionKeys: Set<String>) {
+        guard !record.isWithdrawn else { return ([], []) }
+        let normalized = PackageName.normalize(name)
+        var ranges: [String] = []
+        var keys = Set<String>()
+        for entry in record.affected
+        where entry.package.ecosystem == ecosystem && PackageName.normalize(entry.package.name) == normalized {
+            let prepared = PreparedAffected(entry)
+            ranges += prepared.ranges.map(\.encoded)
+            for listed in prepared.versions { keys.insert(versionKey(raw: listed.raw, parsed: listed.parsed)) }
+        }
+        return (ranges, keys)
+    }
+
+    /// The index key of a version: its canonical PEP 440 form without trailing release zeros (two versions have the
+    /// same key exactly when they are PEP 440 equal), or its text when it is not a PEP 440 version.
+    package static func versionKey(raw: String, parsed: Version?) -> String {
+        parsed.map { "v:" + $0.canonicalString() } ?? "r:" + raw
+    }
+
     static func uniqueSorted(_ versions: [Version]) -> [Version] {
         var out: [Version] = []
         for version in versions.sorted() where out.last != version { out.append(version) }
@@ -241,6 +265,52 @@ struct PreparedRange: Sendable {
         steps = keyed.map(\.step)
         self.limits = limits
         hasInfiniteLimit = infinite
+    }
+
+    /// Rebuilds a range from `encoded`; nil when the text is not one.
+    init?(encoded: Substring, parse: (Substring) -> Version?) {
+        var steps: [Step] = []
+        var limits: [Version] = []
+        var infinite = false
+        for token in encoded.split(separator: " ") {
+            let value = token.dropFirst(2)
+            switch token.prefix(2) {
+            case "i": steps.append(.introduced(.minimum))
+            case "i:":
+                guard let version = parse(value) else { return nil }
+                steps.append(.introduced(.atLeast(version)))
+            case "f:":
+                guard let version = parse(value) else { return nil }
+                steps.append(.fixed(version))
+            case "l:":
+                guard let version = parse(value) else { return nil }
+                steps.append(.lastAffected(version))
+            case "L:":
+                guard let version = parse(value) else { return nil }
+                limits.append(version)
+            case "L*": infinite = true
+            default: return nil
+            }
+        }
+        self.steps = steps
+        self.limits = limits
+        hasInfiniteLimit = infinite
+    }
+
+    /// The steps in evaluation order and the limits, as one line of space-separated tokens (`i`, `i:V`, `f:V`,
+    /// `l:V`, `L:V`, `L*`; canonical PEP 440 versions contain no space).
+    var encoded: String {
+        var tokens: [String] = steps.map { step in
+            switch step {
+            case .introduced(.minimum): "i"
+            case .introduced(.atLeast(let version)): "i:\(version)"
+            case .fixed(let version): "f:\(version)"
+            case .lastAffected(let version): "l:\(version)"
+            }
+        }
+        tokens += limits.map { "L:\($0)" }
+        if hasInfiniteLimit { tokens.append("L*") }
+        return tokens.joined(separator: " ")
     }
 
     /// A `limit: "*"` (infinity) was present: no upper limit applies whatever the other limits say.

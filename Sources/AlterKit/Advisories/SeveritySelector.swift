@@ -44,12 +44,12 @@ package struct SeveritySelector: Sendable {
     }
 
     package func assess(_ record: OSVRecord, package name: String) -> SeverityAssessment? {
-        let normalized = PackageName.normalize(name)
-        let entries = record.affected.filter {
-            $0.package.ecosystem == OSVMatcher.ecosystem && PackageName.normalize($0.package.name) == normalized
-        }
-        let scores = record.severity + entries.flatMap(\.severity)
+        assess(AdvisoryDigest(record, package: name).severity)
+    }
 
+    /// The same choice over the evidence a digest keeps.
+    package func assess(_ inputs: SeverityInputs) -> SeverityAssessment? {
+        let scores = inputs.scores
         let vectors = scores.filter { $0.type.hasPrefix("CVSS_") }.sorted { rank($0) > rank($1) }
         for entry in vectors {
             if let scored = cvss.score(entry.score) {
@@ -61,10 +61,7 @@ package struct SeveritySelector: Sendable {
                 return SeverityAssessment(severity: SeveritySelector.qualitative(number), score: number)
             }
         }
-        let labels =
-            [record.databaseSpecific?["severity"]]
-            + entries.flatMap { [$0.databaseSpecific?["severity"], $0.ecosystemSpecific?["severity"]] }
-        for label in labels.compactMap({ $0?.stringValue }) {
+        for label in inputs.labels {
             if let severity = SeveritySelector.label(label) { return SeverityAssessment(severity: severity) }
         }
         return nil

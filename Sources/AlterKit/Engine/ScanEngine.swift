@@ -155,6 +155,7 @@ package struct ScanEngine: Sendable {
         }
 
         var results: [PackageResult] = []
+        var toStore: [(CachedVerdict, VerdictCache.Key, Date?)] = []
         for (index, dependency) in checkable.enumerated() {
             if let hit = cached[index] {
                 results.append(
@@ -185,18 +186,27 @@ package struct ScanEngine: Sendable {
                     dependency: dependency, vulnerabilities: findings, risk: assessment, verdict: decision.verdict,
                     failures: failures))
             // Only complete answers are cached: a failure, or a risk assessment with unknown factors, is recomputed.
-            if let key = keys[index], let cache = verdictCache, failures.isEmpty,
-                assessment?.unknownFactors.isEmpty ?? true
+            if let key = keys[index], verdictCache != nil, failures.isEmpty, assessment?.unknownFactors.isEmpty ?? true
             {
-                do {
-                    _ = try cache.store(
+                toStore.append(
+                    (
                         CachedVerdict(
                             verdict: decision.verdict, vulnerabilities: findings, risk: assessment,
-                            notes: decision.notes),
-                        for: key, now: now, ttl: configuration.verdictTTL, validUntil: decision.validUntil)
-                } catch {
-                    diagnostics.warning("verdict cache not updated: \(error)")
+                            notes: decision.notes), key, decision.validUntil
+                    ))
+            }
+        }
+        // One transaction for the whole scan's new verdicts (one commit, not one per package).
+        if let cache = verdictCache, !toStore.isEmpty {
+            do {
+                try cache.database.transaction {
+                    for (value, key, validUntil) in toStore {
+                        try cache.store(
+                            value, for: key, now: now, ttl: configuration.verdictTTL, validUntil: validUntil)
+                    }
                 }
+            } catch {
+                diagnostics.warning("verdict cache not updated: \(error)")
             }
         }
         var sources = [lookup.sourceInfo]

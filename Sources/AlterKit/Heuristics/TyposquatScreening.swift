@@ -3,10 +3,26 @@ import Foundation
 /// `alterks typosquat`: names in, one JSON line per name out. Pure functions of the index and the text.
 package enum TyposquatScreening {
     /// The names of a one-name-per-line text: blank lines and `#` comments skipped, surrounding spaces trimmed.
+    /// Read as UTF-8 bytes (a name list can hold a hundred thousand lines).
     package static func names(inLines text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).compactMap { line in
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            return trimmed.isEmpty || trimmed.hasPrefix("#") ? nil : trimmed
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [String] = []
+            var start = 0
+            let count = bytes.count
+            while start < count {
+                var end = start
+                while end < count && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+                var low = start
+                var high = end
+                while low < high && (bytes[low] == 0x20 || bytes[low] == 0x09) { low += 1 }
+                while high > low && (bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09) { high -= 1 }
+                if low < high && bytes[low] != UInt8(ascii: "#") {
+                    out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[low..<high]), as: UTF8.self))
+                }
+                start = end + 1
+            }
+            return out
         }
     }
 
@@ -23,7 +39,7 @@ package enum TyposquatScreening {
             out += ",\"target\":"
             appendJSONString(match.target, to: &out)
             out += ",\"kind\":\"\(match.kind.rawValue)\",\"distance\":\(match.distance),\"score\":"
-            out += String(format: "%.3f", match.score)
+            appendScore(match.score, to: &out)
         } else {
             out += ",\"target\":null,\"kind\":null,\"distance\":null,\"score\":0"
         }
@@ -35,8 +51,22 @@ package enum TyposquatScreening {
         return out
     }
 
+    /// `0.123`: three decimals, as `%.3f` would print a score of 0–1, without Foundation's formatter.
+    static func appendScore(_ score: Double, to out: inout String) {
+        let thousandths = Int((min(max(score, 0), 1) * 1000).rounded())
+        let fraction = thousandths % 1000
+        out += "\(thousandths / 1000)."
+        out += fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+        out += String(fraction)
+    }
+
     static func appendJSONString(_ s: String, to out: inout String) {
         out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -23,45 +23,33 @@ package indirect enum JSONValue: Sendable, Hashable {
 
     /// Pretty-printed with two-space indentation and a final newline.
     package func rendered() -> String {
-        var out = ""
-        write(to: &out, indent: 0)
-        out.append("\n")
-        return out
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.document
     }
 
-    private func write(to out: inout String, indent: Int) {
+    /// Writes this value where `writer` expects one.
+    package func write(to writer: inout JSONWriter) {
         switch self {
-        case .null: out.append("null")
-        case .bool(let value): out.append(value ? "true" : "false")
-        case .int(let value): out.append(String(value))
-        case .number(let value): out.append(Self.format(value))
-        case .string(let value): Self.writeString(value, to: &out)
+        case .null: writer.null()
+        case .bool(let value): writer.bool(value)
+        case .int(let value): writer.int(value)
+        case .number(let value): writer.number(value)
+        case .string(let value): writer.string(value)
         case .array(let items):
-            if items.isEmpty {
-                out.append("[]")
-                return
+            writer.beginArray()
+            for item in items {
+                writer.element()
+                item.write(to: &writer)
             }
-            out.append("[\n")
-            for (index, item) in items.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
-                item.write(to: &out, indent: indent + 2)
-                out.append(index == items.count - 1 ? "\n" : ",\n")
-            }
-            out.append(String(repeating: " ", count: indent) + "]")
+            writer.endArray()
         case .object(let members):
-            if members.isEmpty {
-                out.append("{}")
-                return
+            writer.beginObject()
+            for (key, value) in members {
+                writer.key(key)
+                value.write(to: &writer)
             }
-            out.append("{\n")
-            for (index, (key, value)) in members.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
-                Self.writeString(key, to: &out)
-                out.append(": ")
-                value.write(to: &out, indent: indent + 2)
-                out.append(index == members.count - 1 ? "\n" : ",\n")
-            }
-            out.append(String(repeating: " ", count: indent) + "}")
+            writer.endObject()
         }
     }
 
@@ -71,23 +59,5 @@ package indirect enum JSONValue: Sendable, Hashable {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
-    }
-
-    private static func writeString(_ text: String, to out: inout String) {
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case _
-            where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out.append(String(format: "\\u%04x", scalar.value))
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out.append("\"")
     }
 }

@@ -13,7 +13,17 @@ package final class AdvisoryCache: AdvisoryRecordCache, Sendable {
             stored_at REAL NOT NULL,
             PRIMARY KEY (id, modified)
         ) WITHOUT ROWID;
+        """,
+        // What a scan reads of a record for one package (`AdvisoryDigest.encoded`), beside its JSON.
         """
+        CREATE TABLE osv_digests (
+            id TEXT NOT NULL,
+            modified TEXT NOT NULL,
+            name TEXT NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (id, modified, name)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// The file's name inside the cache directory.
@@ -39,8 +49,43 @@ package final class AdvisoryCache: AdvisoryRecordCache, Sendable {
     }
 
     package func store(_ records: [RecordKey: Data]) throws {
+        try store(records, digests: [:])
+    }
+
+    /// Digests stored with their records; a record cached before digests existed (or whose digest does not decode)
+    /// is digested from its JSON, and left out when that does not decode either.
+    package func digests(for keys: [RecordKey], package name: String) throws -> [RecordKey: AdvisoryDigest] {
+        var out: [RecordKey: AdvisoryDigest] = [:]
+        var fromJSON: [RecordKey] = []
+        let normalized = PackageName.normalize(name)
+        let statement = try database.prepare(
+            "SELECT digest FROM osv_digests WHERE id = ? AND modified = ? AND name = ?")
+        for key in keys {
+            if let bytes = try statement.query([key.id, key.modified, normalized]).first?.data(0),
+                let digest = AdvisoryDigest(encoded: bytes), digest.id == key.id
+            {
+                out[key] = digest
+            } else {
+                fromJSON.append(key)
+            }
+        }
+        for (key, data) in try records(for: fromJSON) {
+            guard let record = try? OSVRecord.decode(data, origin: "cache"), record.id == key.id else { continue }
+            out[key] = AdvisoryDigest(record, package: normalized)
+        }
+        return out
+    }
+
+    package func store(_ records: [RecordKey: Data], digests: [RecordKey: [String: AdvisoryDigest]]) throws {
         let now = clock.now().timeIntervalSince1970
         try database.transaction {
+            let insertDigest = try database.prepare(
+                "INSERT OR REPLACE INTO osv_digests (id, modified, name, digest) VALUES (?, ?, ?, ?)")
+            for (key, byName) in digests.sorted(by: { $0.key < $1.key }) where records[key] != nil {
+                for (name, digest) in byName.sorted(by: { $0.key < $1.key }) {
+                    try insertDigest.execute([key.id, key.modified, name, Data(digest.encoded)])
+                }
+            }
             let statement = try database.prepare(
                 "INSERT OR REPLACE INTO osv_records (id, modified, json, stored_at) VALUES (?, ?, ?, ?)")
             for (key, data) in records.sorted(by: { $0.key < $1.key }) {
@@ -48,7 +93,11 @@ package final class AdvisoryCache: AdvisoryRecordCache, Sendable {
             }
             // Older revisions of the records just stored will never be asked for again.
             let prune = try database.prepare("DELETE FROM osv_records WHERE id = ? AND modified <> ?")
-            for key in records.keys { try prune.execute([key.id, key.modified]) }
+            let pruneDigests = try database.prepare("DELETE FROM osv_digests WHERE id = ? AND modified <> ?")
+            for key in records.keys {
+                try prune.execute([key.id, key.modified])
+                try pruneDigests.execute([key.id, key.modified])
+            }
         }
     }
 
@@ -61,7 +110,7 @@ package final class AdvisoryCache: AdvisoryRecordCache, Sendable {
     package func clear() throws -> Int {
         try database.transaction {
             let count = try self.count()
-            try database.execute("DELETE FROM osv_records")
+            try database.execute("DELETE FROM osv_records; DELETE FROM osv_digests;")
             return count
         }
     }

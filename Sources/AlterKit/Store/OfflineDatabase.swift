@@ -53,8 +53,29 @@ package final class OfflineDatabase: Sendable {
             malformed_count INTEGER NOT NULL,
             newest_modified REAL
         );
+        """,
+        // The match index: per package, each live record's compiled ECOSYSTEM ranges and finding digest, and its
+        // listed versions by key. Filled by every import; an older file's records are compiled on opening.
         """
+        CREATE TABLE match_records (
+            name TEXT NOT NULL,
+            id TEXT NOT NULL,
+            ranges TEXT NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (name, id)
+        ) WITHOUT ROWID;
+        CREATE TABLE match_versions (
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (name, version, id)
+        ) WITHOUT ROWID;
+        ALTER TABLE import_info ADD COLUMN index_version INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
+
+    /// The match index's format; an import writes this one, and a file holding another is recompiled on opening.
+    static let matchIndexVersion = 1
 
     /// The file's name inside the data directory.
     package static let fileName = "osv-offline.sqlite"
@@ -70,6 +91,41 @@ package final class OfflineDatabase: Sendable {
         self.clock = clock
         self.database = try SQLiteDatabase.openOrRebuild(
             path: path, migrations: Self.migrations, diagnostics: diagnostics, check: .header, clock: clock)
+        try upgradeMatchIndex(diagnostics: diagnostics)
+    }
+
+    /// A file imported before the match index existed (or under another index version) has its stored records
+    /// compiled now, once, saying so; a record that no longer decodes fails the opening with a message that says
+    /// how to rebuild, rather than leaving packages silently unmatched.
+    private func upgradeMatchIndex(diagnostics: any DiagnosticSink) throws {
+        let version = "SELECT index_version FROM import_info"
+        guard let current = try database.query(version).first?.int(0), current != Self.matchIndexVersion else {
+            return
+        }
+        try database.transaction {
+            // Another process may have upgraded it meanwhile.
+            guard try database.query(version).first?.int(0) != Self.matchIndexVersion else { return }
+            let rows = try database.query("SELECT id, json FROM records ORDER BY id")
+            diagnostics.warning(
+                "the offline database at \(path) predates this version's match index: compiling its \(rows.count) "
+                    + "records once (run `alterks db update` or `alterks db import` to refresh the data itself)")
+            try database.execute("DELETE FROM match_records; DELETE FROM match_versions;")
+            let writer = try MatchIndexWriter(database)
+            for row in rows {
+                let id = row.string(0) ?? "?"
+                let record: OSVRecord
+                do {
+                    record = try OSVRecord.decode(row.data(1) ?? Data(), origin: "\(path) (record \(id))")
+                } catch {
+                    throw AdvisoryError.unreadableImport(
+                        path: path,
+                        message: "cannot upgrade the offline database (\(error)); run `alterks db update` or "
+                            + "`alterks db import` to rebuild it")
+                }
+                try writer.add(record)
+            }
+            try database.execute("UPDATE import_info SET index_version = ?", [Self.matchIndexVersion])
+        }
     }
 
     // MARK: Import
@@ -113,7 +169,12 @@ package final class OfflineDatabase: Sendable {
         let newest = records.values.compactMap { $0.record.modifiedDate }.max()
         let now = clock.now()
         try database.transaction {
-            try database.execute("DELETE FROM record_packages; DELETE FROM records; DELETE FROM import_info;")
+            try database.execute(
+                """
+                DELETE FROM record_packages; DELETE FROM records; DELETE FROM import_info;
+                DELETE FROM match_records; DELETE FROM match_versions;
+                """)
+            let index = try MatchIndexWriter(database)
             let insertRecord = try database.prepare(
                 "INSERT INTO records (id, modified, withdrawn, json) VALUES (?, ?, ?, ?)")
             let insertName = try database.prepare("INSERT INTO record_packages (name, id) VALUES (?, ?)")
@@ -124,13 +185,18 @@ package final class OfflineDatabase: Sendable {
                 let entry = records[id]!
                 try insertRecord.execute([id, entry.record.modified, entry.record.isWithdrawn, entry.data])
                 for name in entry.names { try insertName.execute([name, id]) }
+                try index.add(entry.record)
             }
             try database.execute(
                 """
-                INSERT INTO import_info (singleton, source, imported_at, record_count, malformed_count, newest_modified)
-                VALUES (1, ?, ?, ?, ?, ?)
+                INSERT INTO import_info
+                    (singleton, source, imported_at, record_count, malformed_count, newest_modified, index_version)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
                 """,
-                [source, now.timeIntervalSince1970, records.count, malformed.count, newest?.timeIntervalSince1970])
+                [
+                    source, now.timeIntervalSince1970, records.count, malformed.count, newest?.timeIntervalSince1970,
+                    Self.matchIndexVersion,
+                ])
         }
         return ImportSummary(
             imported: records.count, malformed: malformed, otherEcosystems: otherEcosystems, newestModified: newest)
@@ -252,5 +318,58 @@ package final class OfflineDatabase: Sendable {
             "SELECT r.id, r.modified FROM record_packages p JOIN records r ON r.id = p.id WHERE p.name = ?",
             [PackageName.normalize(name)]
         ).map { RecordKey(id: $0.string(0) ?? "", modified: $0.string(1) ?? "") }
+    }
+
+    /// The match index's rows for `name` (normalised here): each live record naming it, with its compiled ranges and
+    /// its digest (still encoded: decoded only for the records a scan reports).
+    package func matchRows(forPackage name: String) throws -> [MatchRow] {
+        try database.query(
+            "SELECT id, ranges, digest FROM match_records WHERE name = ? ORDER BY id", [PackageName.normalize(name)]
+        ).map { row in
+            MatchRow(id: row.string(0) ?? "", ranges: row.string(1) ?? "", digest: row.data(2) ?? Data())
+        }
+    }
+
+    /// The ids of the live records of `name` (normalised) listing a version with this `OSVMatcher.versionKey`.
+    package func listingIDs(forPackage name: String, versionKey: String) throws -> [String] {
+        try database.query(
+            "SELECT id FROM match_versions WHERE name = ? AND version = ?", [PackageName.normalize(name), versionKey]
+        ).compactMap { $0.string(0) }
+    }
+}
+
+/// One record's entry in the offline match index for one package.
+package struct MatchRow: Sendable, Hashable {
+    package var id: String
+    /// `PreparedRange.encoded` lines.
+    package var ranges: String
+    /// `AdvisoryDigest.encoded`.
+    package var digest: Data
+}
+
+/// Writes the match index rows of records, inside the caller's transaction.
+struct MatchIndexWriter {
+    let insertRecord: Statement
+    let insertVersion: Statement
+
+    init(_ database: SQLiteDatabase) throws {
+        insertRecord = try database.prepare(
+            "INSERT OR REPLACE INTO match_records (name, id, ranges, digest) VALUES (?, ?, ?, ?)")
+        insertVersion = try database.prepare(
+            "INSERT OR IGNORE INTO match_versions (name, version, id) VALUES (?, ?, ?)")
+    }
+
+    /// Indexes `record` under every PyPI package it names (withdrawn records are left out: they never match).
+    func add(_ record: OSVRecord) throws {
+        guard !record.isWithdrawn else { return }
+        let names = Set(
+            record.affected.filter { $0.package.ecosystem == OSVMatcher.ecosystem }
+                .map { PackageName.normalize($0.package.name) })
+        for name in names.sorted() {
+            let compiled = OSVMatcher.compile(record, name: name)
+            let digest = AdvisoryDigest(record, package: name).encoded
+            try insertRecord.execute([name, record.id, compiled.ranges.joined(separator: "\n"), Data(digest)])
+            for key in compiled.versionKeys.sorted() { try insertVersion.execute([name, key, record.id]) }
+        }
     }
 }

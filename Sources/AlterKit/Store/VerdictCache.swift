@@ -92,7 +92,11 @@ package final class VerdictCache: Sendable {
             """,
             [key.name, key.version, key.mode.rawValue, key.policy, key.data, now.timeIntervalSince1970])
         guard let payload = rows.first?.data(0) else { return nil }
-        if let value = try? JSONDecoder().decode(CachedVerdict.self, from: payload) { return value }
+        // Entries written before the compact form are JSON (`{`): still read.
+        let value =
+            payload.first == UInt8(ascii: "{")
+            ? try? JSONDecoder().decode(CachedVerdict.self, from: payload) : CachedVerdict(compact: payload)
+        if let value { return value }
         try database.execute(
             "DELETE FROM verdicts WHERE name = ? AND version = ? AND mode = ? AND policy = ? AND data = ?",
             [key.name, key.version, key.mode.rawValue, key.policy, key.data])
@@ -108,9 +112,7 @@ package final class VerdictCache: Sendable {
         var expires = now.addingTimeInterval(ttl)
         if let validUntil, validUntil < expires { expires = validUntil }
         guard ttl > 0, expires > now else { return false }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let payload = try encoder.encode(value)
+        let payload = Data(value.compact)
         try database.execute(
             """
             INSERT OR REPLACE INTO verdicts (name, version, mode, policy, data, stored_at, expires_at, payload)
@@ -160,5 +162,115 @@ package final class VerdictCache: Sendable {
     /// How many entries the file holds, expired ones included.
     package func count() throws -> Int {
         try database.query("SELECT count(*) FROM verdicts").first?.int(0) ?? 0
+    }
+}
+
+// MARK: - Compact payload
+
+extension CachedVerdict {
+    static let compactVersion: UInt8 = 1
+
+    /// The payload as stored: `CompactWriter`'s form, first byte the format version (never `{`).
+    package var compact: [UInt8] {
+        var w = CompactWriter()
+        w.byte(Self.compactVersion)
+        w.string(verdict.action.rawValue)
+        w.length(verdict.reasons.count)
+        for reason in verdict.reasons {
+            w.string(reason.kind.rawValue)
+            w.string(reason.action.rawValue)
+            w.string(reason.message)
+            w.optional(reason.subject)
+        }
+        w.length(vulnerabilities.count)
+        for finding in vulnerabilities {
+            w.string(finding.id)
+            w.strings(finding.aliases)
+            w.optional(finding.summary)
+            w.string(finding.severity.rawValue)
+            w.optional(finding.score)
+            w.optional(finding.vector)
+            w.strings(finding.fixedVersions)
+            w.optional(finding.nearestFix)
+            w.bool(finding.isMalicious)
+            w.optional(finding.published?.timeIntervalSinceReferenceDate)
+            w.optional(finding.modified?.timeIntervalSinceReferenceDate)
+            w.strings(finding.references)
+        }
+        w.bool(risk != nil)
+        if let risk {
+            w.length(risk.factors.count)
+            for factor in risk.factors {
+                w.string(factor.name)
+                w.optional(factor.score)
+                w.string(factor.reason)
+            }
+            w.optional(risk.composite)
+            w.length(risk.failures.count)
+            for failure in risk.failures {
+                w.string(failure.source)
+                w.string(failure.message)
+            }
+        }
+        w.strings(notes)
+        return w.bytes
+    }
+
+    /// Reads `compact`; nil for anything else (another version, damaged bytes, an unknown action or kind).
+    package init?(compact payload: some Collection<UInt8>) {
+        let value: CachedVerdict? = Array(payload).withUnsafeBufferPointer { buffer in
+            var r = CompactReader(buffer: buffer)
+            guard r.byte() == Self.compactVersion, let action = r.string().flatMap(Action.init(rawValue:)),
+                let reasonCount = r.length()
+            else { return nil }
+            var reasons: [Reason] = []
+            for _ in 0..<reasonCount {
+                guard let kind = r.string().flatMap(Reason.Kind.init(rawValue:)),
+                    let reasonAction = r.string().flatMap(Action.init(rawValue:)), let message = r.string(),
+                    let subject = r.optional()
+                else { return nil }
+                reasons.append(Reason(kind: kind, action: reasonAction, message: message, subject: subject))
+            }
+            guard let findingCount = r.length() else { return nil }
+            var findings: [VulnerabilityFinding] = []
+            for _ in 0..<findingCount {
+                guard let id = r.string(), let aliases = r.strings(), let summary = r.optional(),
+                    let severity = r.string().flatMap(Severity.init(rawValue:)), let score = r.optionalDouble(),
+                    let vector = r.optional(), let fixed = r.strings(), let nearest = r.optional(),
+                    let malicious = r.bool(), let published = r.optionalDouble(), let modified = r.optionalDouble(),
+                    let references = r.strings()
+                else { return nil }
+                findings.append(
+                    VulnerabilityFinding(
+                        id: id, aliases: aliases, summary: summary, severity: severity, score: score, vector: vector,
+                        fixedVersions: fixed, nearestFix: nearest, isMalicious: malicious,
+                        published: published.map(Date.init(timeIntervalSinceReferenceDate:)),
+                        modified: modified.map(Date.init(timeIntervalSinceReferenceDate:)), references: references))
+            }
+            guard let hasRisk = r.bool() else { return nil }
+            var risk: RiskAssessment?
+            if hasRisk {
+                guard let factorCount = r.length() else { return nil }
+                var factors: [RiskFactor] = []
+                for _ in 0..<factorCount {
+                    guard let name = r.string(), let score = r.optionalDouble(), let reason = r.string() else {
+                        return nil
+                    }
+                    factors.append(RiskFactor(name: name, score: score, reason: reason))
+                }
+                guard let composite = r.optionalDouble(), let failureCount = r.length() else { return nil }
+                var failures: [SourceFailure] = []
+                for _ in 0..<failureCount {
+                    guard let source = r.string(), let message = r.string() else { return nil }
+                    failures.append(SourceFailure(source: source, message: message))
+                }
+                risk = RiskAssessment(factors: factors, composite: composite, failures: failures)
+            }
+            guard let notes = r.strings(), r.atEnd else { return nil }
+            return CachedVerdict(
+                verdict: Verdict(action: action, reasons: reasons), vulnerabilities: findings, risk: risk, notes: notes)
+        }
+        guard let value else { return nil }
+        self = value
     }
 }

@@ -123,6 +123,61 @@ import Testing
         #expect(TyposquatIndex.skeleton(Array("rnodu1e".utf8)) == Array("module".utf8))
     }
 
+    /// What a person sees in a short name (a swap, a doubled letter, a look-alike digit) and the generic words
+    /// squatters glue to a popular name (`-helper`, `-latest`, `-sdk`, `python-`).
+    @Test(arguments: [
+        ("cxct", "ccxt"), ("pilow", "pillow"), ("c0lorama", "colorama"), ("colomara", "colorama"),
+        ("requests-helper", "requests"), ("numpy-latest", "numpy"), ("boto3-sdk", "boto3"), ("pythonhttpx", "httpx"),
+        ("pypip", "pip"),
+    ])
+    func flagsWhatAPersonSees(_ name: String, _ target: String) throws {
+        let verdict = index.check(name)
+        #expect(verdict.isSquat, "\(verdict)")
+        #expect(verdict.match?.target == target)
+    }
+
+    /// Legitimate names that are one chance edit from a popular one, or a mid-ranked name with an add-on word.
+    @Test(arguments: ["biopandas", "procoder", "loguru-cli", "pylint-plus", "cbuild", "uvx"])
+    func chanceResemblancesAreClean(_ name: String) {
+        let verdict = index.check(name)
+        #expect(!verdict.isSquat, "\(verdict)")
+    }
+
+    @Test func deletionHashesEqualTheHashesOfTheVariants() {
+        for word in ["requests", "ab", "a", "", "python-dateutil", "aaaa"] {
+            let bytes = Array(word.utf8)
+            var fromPrefixes: [UInt64] = []
+            TyposquatIndex.forEachDeletionHash(of: bytes, depth: 2) { fromPrefixes.append($0) }
+            var built: [UInt64] = [TyposquatIndex.hash(bytes)]
+            for i in bytes.indices {
+                var one = bytes
+                one.remove(at: i)
+                built.append(TyposquatIndex.hash(one))
+                for j in one.indices where j >= i {
+                    var two = one
+                    two.remove(at: j)
+                    built.append(TyposquatIndex.hash(two))
+                }
+            }
+            #expect(fromPrefixes.sorted() == built.sorted(), "\(word)")
+        }
+    }
+
+    @Test func postingsKeepEachPairOnceAndFindEveryKey() {
+        let pairs: [(key: UInt64, id: Int32)] = (0..<5000).flatMap { i in
+            let key = TyposquatIndex.hash(Array("name\(i % 1700)".utf8))
+            return [(key, Int32(i % 7)), (key, Int32(i % 7))]
+        }
+        let postings = HashedPostings(pairs, bucketBits: 6, filterBits: 12)
+        var expected: [UInt64: Set<Int32>] = [:]
+        for pair in pairs { expected[pair.key, default: []].insert(pair.id) }
+        for (key, ids) in expected {
+            let found = Array(postings.ids(for: key))
+            #expect(found.count == ids.count && Set(found) == ids)
+        }
+        #expect(postings.ids(for: TyposquatIndex.hash(Array("absent".utf8))).isEmpty)
+    }
+
     @Test func parsesBothListFormats() throws {
         let tsv = "# comment\nrequests\t100\nflask\t50\n"
         #expect(try TyposquatIndex.parse(Data(tsv.utf8), path: "x").map(\.name) == ["requests", "flask"])

@@ -120,6 +120,46 @@ import Testing
         #expect(try cache.count() == 0)
     }
 
+    /// The compact payload gives back every field (dates to the bit, a risk with unknown factors and failures);
+    /// a payload cut short or with an unknown action is a miss, removed; a JSON payload from before is still read.
+    @Test func compactPayloadsRoundTripAndOlderJSONIsStillRead() throws {
+        let (cache, dir) = try makeCache()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let full = CachedVerdict(
+            verdict: Verdict(reasons: [
+                Reason(kind: .risk, action: .alert, message: "risk 71 \u{2028} \"quoted\"", subject: nil),
+                Reason(kind: .sourceFailure, action: .block, message: "pypi: 503", subject: "pypi"),
+            ]),
+            vulnerabilities: [
+                VulnerabilityFinding(
+                    id: "PYSEC-2", aliases: ["CVE-1", "GHSA-x"], summary: "é\n", severity: .high, score: 7.5,
+                    vector: "CVSS:3.1/AV:N", fixedVersions: ["1.0", "2.0.post1"], nearestFix: "2.0.post1",
+                    isMalicious: true, published: Date(timeIntervalSince1970: 1_600_000_000.123456),
+                    modified: Date(timeIntervalSinceReferenceDate: 0.1), references: ["https://a", "https://b"]),
+                VulnerabilityFinding(id: "MAL-1"),
+            ],
+            risk: RiskAssessment(
+                factors: [
+                    RiskFactor(name: "age", score: 0.25, reason: "new"),
+                    RiskFactor(name: "owners", score: nil, reason: "unknown"),
+                ], composite: nil, failures: [SourceFailure(source: "pypi-metadata", message: "timeout")]),
+            notes: ["ignore expires", ""])
+        #expect(CachedVerdict(compact: full.compact) == full)
+        #expect(CachedVerdict(compact: full.compact.dropLast()) == nil)
+        try cache.store(full, for: key(), now: now, ttl: 60)
+        #expect(try cache.lookup(key(), now: now) == full)
+
+        var damaged = full.compact
+        damaged[2] = UInt8(ascii: "X")  // the first letter of the verdict's action: "Xlock"
+        try cache.database.execute("UPDATE verdicts SET payload = ?", [Data(damaged)])
+        #expect(try cache.lookup(key(), now: now) == nil)
+        #expect(try cache.count() == 0)
+
+        try cache.store(value(), for: key(), now: now, ttl: 60)
+        try cache.database.execute("UPDATE verdicts SET payload = ?", [try JSONEncoder().encode(value())])
+        #expect(try cache.lookup(key(), now: now) == value())
+    }
+
     @Test func corruptFileIsSetAsideAndRebuiltWithAWarning() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
