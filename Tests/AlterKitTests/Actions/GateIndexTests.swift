@@ -72,7 +72,10 @@ import Testing
             }
             // RECORD as a set of rows (the REQUESTED row of the case above left out).
             let rows = { (text: String?) in
-                Set((text ?? "").split(separator: "\n").filter { !$0.hasPrefix("beta-1.0.dist-info/REQUESTED,") })
+                Set(
+                    (text ?? "").split(whereSeparator: \.isNewline).filter {
+                        !$0.hasPrefix("beta-1.0.dist-info/REQUESTED,")
+                    })
             }
             #expect(rows(gated.removeValue(forKey: "RECORD")) == rows(plainFiles.removeValue(forKey: "RECORD")))
             #expect(gated == plainFiles, "\(distInfo) differs from a plain install")
