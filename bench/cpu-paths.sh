@@ -4,7 +4,8 @@
 # hyperfine, CPU (user+sys) and peak RSS from /usr/bin/time, and — because the machine is shared and wall seconds
 # swing with its load — callgrind instruction counts for the single-threaded paths.
 #
-#     bench/cpu-paths.sh BIN_DIR [RUNS]     # BIN_DIR holds alterks and alterks-doubles (a release build)
+#     bench/cpu-paths.sh BIN_DIR [RUNS]     # BIN_DIR holds alterks and alterks-doubles (a release build);
+#                                           # DOUBLES=path overrides the doubles, CALLGRIND=0 skips callgrind
 #
 # Needs .bench/inputs (bench/gen_inputs.py), uv in .bench/venv (uv 0.13.9 has `uv audit`), hyperfine, valgrind.
 set -euo pipefail
@@ -27,15 +28,23 @@ unset PIP_FIND_LINKS PIP_CERT PIP_DEFAULT_TIMEOUT
 doubles_pids=()
 cleanup() { for pid in "${doubles_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
-start_double() { # latency -> URL on stdout
-    local fifo=$work/doubles-$1.out
-    "$bin/alterks-doubles" --latency-ms "$1" --data "$shared" --find-links "$inputs/gate/wheels" >"$fifo" 2>/dev/null &
+start_double() { # latency: started in this shell (so that the EXIT trap stops it), its URL read once ready
+    "${DOUBLES:-$bin/alterks-doubles}" --latency-ms "$1" --data "$shared" --find-links "$inputs/gate/wheels" \
+        >"$work/doubles-$1.out" 2>"$work/doubles-$1.log" &
     doubles_pids+=($!)
-    until [ -s "$fifo" ]; do sleep 0.2; done
-    head -n 1 "$fifo"
 }
-url0=$(start_double 0)
-url50=$(start_double 50)
+double_url() {
+    until [ -s "$work/doubles-$1.out" ]; do
+        kill -0 "${doubles_pids[$2]}" 2>/dev/null || { cat "$work/doubles-$1.log" >&2; exit 1; }
+        sleep 0.2
+    done
+    head -n 1 "$work/doubles-$1.out"
+}
+start_double 0
+start_double 50
+url0=$(double_url 0 0)
+url50=$(double_url 50 1)
+[ -n "$url0" ] && [ -n "$url50" ] || { echo "alterks-doubles did not start" >&2; exit 1; }
 for latency in 0 50; do
     url=$([ "$latency" = 0 ] && echo "$url0" || echo "$url50")
     printf 'osv_url = "%s"\npypi_url = "%s"\n' "$url" "$url" >"$work/alterks-$latency.toml"
@@ -50,13 +59,14 @@ cpu() { # label argv... : one run under /usr/bin/time: user+sys seconds and peak
     local label=$1
     shift
     /usr/bin/time -f "%U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || true
-    read -r user sys rss <"$work/time"
+    read -r user sys rss < <(tail -n 1 "$work/time")
     printf '%-40s cpu %.3f s (user %.3f, sys %.3f), peak RSS %d MB\n' "$label" "$(echo "$user + $sys" | bc)" \
         "$user" "$sys" $((rss / 1024))
 }
-instructions() { # label argv... : callgrind's instruction count of one run
+instructions() { # label argv... : callgrind's instruction count of one run (CALLGRIND=0 skips)
     local label=$1
     shift
+    [ "${CALLGRIND:-1}" = 0 ] && return 0
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p" "$@" >/dev/null 2>"$work/valgrind" || true
     printf '%-40s %s instructions\n' "$label" "$(grep -o 'Collected : [0-9]*' "$work/valgrind" | head -n 1 | cut -d' ' -f3)"
 }

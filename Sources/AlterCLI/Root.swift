@@ -17,7 +17,7 @@ package struct AlterKSCommand: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self, InstallCommand.self, MonitorCommand.self, QuarantineCommand.self,
             ReportCommand.self, GenerateConstraintsCommand.self, DBCommand.self, CacheCommand.self,
-            TyposquatCommand.self, InspectCommand.self, GateCommand.self, TrustCommand.self,
+            TyposquatCommand.self, InspectCommand.self, GateCommand.self, TrustCommand.self, IndexCommand.self,
         ])
 
     package init() {}
