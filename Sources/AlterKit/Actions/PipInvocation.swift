@@ -153,11 +153,12 @@ package struct PipInvocation: Sendable, Hashable {
         return install + general
     }
 
-    /// `pip GLOBALS install --dry-run --quiet --report REPORT [--only-binary=:all:] [-c EXCLUSIONS] ARGS…` (the
-    /// user's `--report` left out, so that pip writes ours). `debugOutput` replaces `--quiet` by enough `-v` for
-    /// pip's debug log (which names every link it skipped).
+    /// `pip GLOBALS install --dry-run --quiet --report REPORT [--only-binary=:all:] [--uploaded-prior-to TIME]
+    /// [-c EXCLUSIONS] ARGS…` (the user's `--report` left out, so that pip writes ours). `debugOutput` replaces
+    /// `--quiet` by enough `-v` for pip's debug log (which names every link it skipped).
     package func dryRunArguments(
-        report: String, exclusions: String?, onlyBinary: Bool = false, debugOutput: Bool = false
+        report: String, exclusions: String?, onlyBinary: Bool = false, debugOutput: Bool = false,
+        uploadedPriorTo: String? = nil
     ) -> [String] {
         // When the user's --report cannot be removed cleanly it stays; it then wins over ours, pip writes no file
         // for us to read, and the gate stops (fail closed).
@@ -165,6 +166,7 @@ package struct PipInvocation: Sendable, Hashable {
         let verbosity = debugOutput ? "-" + String(repeating: "v", count: quietCount + 3) : "--quiet"
         var arguments = globalArguments + ["install", "--dry-run", verbosity, "--report", report]
         if onlyBinary { arguments.append(SourceBuilds.onlyBinaryAll) }
+        if let uploadedPriorTo { arguments += ["--uploaded-prior-to", uploadedPriorTo] }
         if let exclusions { arguments += ["--constraint", exclusions] }
         return arguments + userArguments
     }
