@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// What a person reads when the gate refuses an install: one line per flagged package, then the way out; every
-/// advisory's summary only with `--verbose`. Real pip, the real engine, the real PYSEC records of requests.
+/// advisory's summary only with `--verbose`. Real pip (the machine's: the messages do not depend on pip's
+/// version), the real engine, the real PYSEC records of requests.
 @Suite struct GateMessagesEndToEndTests {
     func run(_ world: GateEngineEndToEndTests.World, _ arguments: [String], verbose: Bool = false) async throws
         -> (code: Int32, err: String)
@@ -34,7 +35,7 @@ import Testing
         let records = try OSVTestData.bundledRecords.filter {
             $0.affected.contains { PackageName.normalize($0.package.name) == "requests" }
         }
-        let world = try await GateEngineEndToEndTests().world("msg-requests", records: records)
+        let world = try await GateEngineEndToEndTests().world("msg-requests", pip: .machine, records: records)
         defer { world.stop() }
         try publish(world, "requests", "2.19.1", wheel: world.testbed.wheels.wheel(name: "requests", version: "2.19.1"))
 
@@ -76,7 +77,7 @@ import Testing
         let advisory = OSVRecords.record(
             "PYSEC-2099-1", package: "tinydep", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
             label: "CRITICAL", summary: "remote code execution in tinydep")
-        let world = try await GateEngineEndToEndTests().world("msg-transitive", records: [advisory])
+        let world = try await GateEngineEndToEndTests().world("msg-transitive", pip: .machine, records: [advisory])
         defer { world.stop() }
         try publish(world, "tinydep", "1.0", wheel: world.testbed.wheels.wheel(name: "tinydep", version: "1.0"))
         try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
