@@ -399,6 +399,18 @@ package struct InstallGate: Sendable {
             outcome.exitCode = ExitStatus.findings.rawValue
             return outcome
         }
+        if !quarantined.isEmpty, invocation.savesFiles {
+            // pip download / pip wheel hand files to the user: nothing that needs quarantine is handed out.
+            for (item, decision) in quarantined {
+                diagnostics.emit(
+                    Diagnostic(
+                        .error, "HELD \(Self.describe(item)): \(Self.reasons(decision.verdict)) (needs quarantine)"))
+            }
+            diagnostics.emit(Diagnostic(.error, "nothing was saved"))
+            outcome.result = .blocked
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
         if !quarantined.isEmpty {
             return try await quarantineAndInstallRest(
                 pip: pip, invocation: invocation, report: report, quarantined: quarantined, outcome: outcome,
@@ -466,7 +478,7 @@ package struct InstallGate: Sendable {
                 plan.verified, store: store, at: workspace.path("files"), concurrency: 16)
             outcome.timings.fetch += ContinuousClock.now - fetchStart
             let split = plan.requestedAndDependencies(
-                pipVersion: pipVersionProbe.version(of: pip), noDeps: invocation.asksNoDeps)
+                pipVersion: pipVersionProbe.version(of: pip), noDeps: invocation.asksNoDeps || invocation.savesFiles)
             let requirements = try workspace.write(
                 "requirements-verified.txt",
                 try carriedFormatLines(sources.files)

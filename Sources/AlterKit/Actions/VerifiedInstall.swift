@@ -177,6 +177,10 @@ extension PipInvocation {
     /// Options that say where pip looks for distributions: the final install from verified files drops them
     /// (`--no-index` and the private folder say it instead).
     static let indexOptionNames: Set<String> = ["--index-url", "--extra-index-url", "--no-index", "--find-links"]
+    /// Where the user's requirements come from: the final runs name the scanned distributions instead.
+    static let requirementSourceNames: Set<String> = ["--requirement", "--editable", "--requirements-from-script"]
+    /// Options that change the resolution the dry run already made (the final runs set `--no-deps` themselves).
+    static let resolutionOptionNames: Set<String> = ["--no-deps", "--only-deps", "--uploaded-prior-to"]
 
     /// The user's install options without requirement sources, index options, `--no-deps` and `--require-hashes`
     /// (the final install sets those itself). Nil when the arguments cannot be split with certainty.
@@ -186,9 +190,9 @@ extension PipInvocation {
             switch token.kind {
             case .positional, .endOfOptions: return true
             case .option(let option, _):
-                return option.name == "--requirement" || option.name == "--editable"
-                    || Self.indexOptionNames.contains(option.name) || option.name == "--no-deps"
-                    || option.name == "--require-hashes" || option.name == "--uploaded-prior-to"
+                return Self.requirementSourceNames.contains(option.name)
+                    || Self.indexOptionNames.contains(option.name) || Self.resolutionOptionNames.contains(option.name)
+                    || option.name == "--require-hashes" || option.name == "--no-require-hashes"
             case .invalid: return false
             }
         }
@@ -206,7 +210,7 @@ extension PipInvocation {
     {
         guard let options = optionsForVerifiedInstall else { return nil }
         let isolated = globalArguments.contains("--isolated")
-        return globalArguments + ["install", "--no-index"] + (constraints == nil ? ["--no-deps"] : [])
+        return globalArguments + [command, "--no-index"] + (constraints == nil ? ["--no-deps"] : [])
             + ["--require-hashes"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
             + (isolated ? ["--find-links", folder] : []) + ["--requirement", requirements]
             + (constraints.map { ["--constraint", $0] } ?? []) + options
@@ -223,13 +227,13 @@ extension PipInvocation {
                 switch token.kind {
                 case .positional, .endOfOptions: return true
                 case .option(let option, _):
-                    return option.name == "--requirement" || option.name == "--editable"
-                        || option.name == "--no-deps" || option.name == "--uploaded-prior-to"
+                    return Self.requirementSourceNames.contains(option.name)
+                        || Self.resolutionOptionNames.contains(option.name)
                 case .invalid: return false
                 }
             })
         else { return nil }
-        return globalArguments + ["install", "--no-deps"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+        return globalArguments + [command, "--no-deps"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
             + ["--requirement", requirements] + options
     }
 }
