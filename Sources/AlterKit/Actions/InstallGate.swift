@@ -58,8 +58,11 @@ package struct InstallGate: Sendable {
     }
 
     /// The environment pip runs with: ours, without the shim's private hint.
-    var pipEnvironment: [String: String] {
-        var environment = services.environment
+    var pipEnvironment: [String: String] { Self.pipEnvironment(services.environment) }
+
+    /// `environment` without the shim's private hints: what pip runs with.
+    static func pipEnvironment(_ environment: [String: String]) -> [String: String] {
+        var environment = environment
         environment.removeValue(forKey: "ALTERKS_REAL_PYTHON")
         environment.removeValue(forKey: "ALTERKS_BYPASS")
         environment.removeValue(forKey: "ALTERKS_ALLOW_SOURCE_BUILDS")
