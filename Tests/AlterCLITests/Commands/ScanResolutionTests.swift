@@ -130,6 +130,31 @@ import Testing
         #expect(result.err.contains("nothing was scanned"), "\(result.err)")
     }
 
+    /// A dependency published only as source is named, never built: its build backend would run its code.
+    @Test func aSourceOnlyDependencyIsNamedAndNeverBuilt() async throws {
+        let world = try await world("scan-sdist")
+        defer { world.stop() }
+        let marker = world.root.appendingPathComponent("built-marker")
+        try world.world.testbed.wheels.buildingSdist(name: "sourceonly", version: "3.0", marker: marker)
+        try world.world.testbed.wheels.wheel(name: "needsource", version: "1.0", requires: ["sourceonly"])
+        let requirements = try world.write(
+            "requirements.txt", "--index-url \(world.index.indexURL)\n--no-binary sourceonly\nneedsource\n")
+        let result = try await world.run([
+            "scan", "--python", world.python, "--no-heuristics", "--format", "json", "-r", requirements,
+        ])
+        #expect(result.code == ExitStatus.sourceFailure.rawValue, "\(result.err)")
+        #expect(result.out.isEmpty, "\(result.out)")
+        #expect(
+            result.err.contains(
+                "--no-binary in the requirements is not followed by the resolution (alterks scan resolves wheels only"),
+            "\(result.err)")
+        #expect(
+            result.err.contains(
+                "alterks: error: cannot resolve the requirements: sourceonly (3.0) is only available as source"),
+            "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the sdist's build backend ran")
+    }
+
     @Test func pyprojectDependenciesResolveToo() async throws {
         let world = try await world("scan-pyproject")
         defer { world.stop() }
