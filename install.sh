@@ -70,7 +70,7 @@ cd -- "$here"
 
 # System libraries the build links against.
 need=()
-for pkg in pkg-config libsqlite3-dev libcurl4-openssl-dev zlib1g-dev; do
+for pkg in git pkg-config libsqlite3-dev libcurl4-openssl-dev zlib1g-dev; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

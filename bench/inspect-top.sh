@@ -5,6 +5,10 @@
 #
 #   bench/inspect-top.sh [N]        results in .bench/inspect-top/{wheels,sdists,results}, summary on stdout
 #
+# ALTERKS=path inspects with that binary instead of building one; RESULTS=name writes .bench/inspect-top/NAME
+# (default results); OFFLINE=1 skips the downloads (inspects what is there); JOBS=n inspects n artifacts at once (CPU time is per process, so the figures do not change).
+# bench/inspect-diff.py compares the findings of two result folders.
+#
 # Sdists are fetched from the index's JSON API with their sha256 checked (pip download would run their build
 # backend to read metadata: code we do not want to run). Downloads are kept, so a second run only inspects.
 set -euo pipefail
@@ -12,7 +16,10 @@ N="${1:-200}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/.bench/inspect-top"
 TOP="$ROOT/../shared/data/top-pypi-packages.json"
-mkdir -p "$OUT/wheels" "$OUT/sdists" "$OUT/results"
+[ -f "$TOP" ] || TOP=/work/shared/data/top-pypi-packages.json
+RESULTS="$OUT/${RESULTS:-results}"
+JOBS="${JOBS:-1}"
+mkdir -p "$OUT/wheels" "$OUT/sdists" "$RESULTS"
 
 python3 - "$TOP" "$N" >"$OUT/projects.txt" <<'PY'
 import json, sys
@@ -20,6 +27,7 @@ rows = json.load(open(sys.argv[1]))["rows"][: int(sys.argv[2])]
 print("\n".join(r["project"] for r in rows))
 PY
 
+if [ -z "${OFFLINE:-}" ]; then
 echo "== downloading $(wc -l <"$OUT/projects.txt") projects into $OUT" >&2
 : >"$OUT/download-failures.txt"
 while read -r name; do
@@ -56,30 +64,36 @@ for name in open(os.path.join(out, "projects.txt")).read().split():
     except Exception as e:
         fail(f"sdist {name}: {e}")
 PY
+fi
 
-echo "== building alterks (release)" >&2
-(cd "$ROOT" && swift build -c release --product alterks >&2)
-ALTERKS="$ROOT/.build/release/alterks"
+if [ -z "${ALTERKS:-}" ]; then
+    echo "== building alterks (release)" >&2
+    (cd "$ROOT" && swift build -c release --product alterks >&2)
+    ALTERKS="$ROOT/.build/release/alterks"
+fi
 
-echo "== inspecting" >&2
-: >"$OUT/timings.tsv"
-for file in "$OUT"/wheels/* "$OUT"/sdists/*; do
-    [ -f "$file" ] || continue
+echo "== inspecting with $ALTERKS, $JOBS at once" >&2
+inspect_one() {
+    local file="$1" base
     base="$(basename "$file")"
-    set +e
-    # The artifact cache is emptied first: every run measures a cold inspection (read, hash, analyse).
-    rm -rf "$OUT/cache"
-    /usr/bin/time -f "%e %U %S" -o "$OUT/results/$base.time" \
-        "$ALTERKS" inspect --format json --cache-dir "$OUT/cache" "$file" >"$OUT/results/$base.json" 2>"$OUT/results/$base.err"
-    code=$?
-    set -e
+    # Each artifact gets an empty cache of its own: every run measures a cold inspection (read, hash, analyse).
+    local cache="$RESULTS/cache-$base"
+    rm -rf "$cache"
+    /usr/bin/time -f "%e %U %S" -o "$RESULTS/$base.time" \
+        "$ALTERKS" inspect --format json --cache-dir "$cache" "$file" >"$RESULTS/$base.json" 2>"$RESULTS/$base.err"
+    local code=$?
+    rm -rf "$cache"
     # GNU time writes "Command exited with non-zero status N" first when the exit code is not 0.
-    read -r elapsed user sys < <(tail -n 1 "$OUT/results/$base.time")
+    read -r elapsed user sys < <(tail -n 1 "$RESULTS/$base.time")
     printf '%s\t%s\t%s\t%s\t%s\n' "$base" "$(stat -c %s "$file")" "$code" "$elapsed" \
-        "$(echo "$user + $sys" | bc)" >>"$OUT/timings.tsv"
-done
+        "$(echo "$user + $sys" | bc)" >"$RESULTS/$base.row"
+}
+export -f inspect_one
+export ALTERKS RESULTS
+find "$OUT/wheels" "$OUT/sdists" -maxdepth 1 -type f -print0 | sort -z | xargs -0 -r -n 1 -P "$JOBS" bash -c 'inspect_one "$0"'
+cat "$RESULTS"/*.row >"$RESULTS/timings.tsv"
 
-python3 - "$OUT" <<'PY'
+python3 - "$RESULTS" <<'PY'
 import collections, json, os, sys
 out = sys.argv[1]
 rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(out, "timings.tsv"))]
@@ -89,9 +103,9 @@ total_cpu = sum(float(r[4]) for r in rows)
 errors, with_findings, by_severity, by_kind, notable = [], 0, collections.Counter(), collections.Counter(), []
 for name, size, code, secs, cpu in rows:
     try:
-        doc = json.load(open(os.path.join(out, "results", name + ".json")))
+        doc = json.load(open(os.path.join(out, name + ".json")))
     except Exception:
-        errors.append((name, code, open(os.path.join(out, "results", name + ".err")).read().strip()[:200]))
+        errors.append((name, code, open(os.path.join(out, name + ".err")).read().strip()[:200]))
         continue
     findings = doc["inspection"]["findings"]
     if findings:

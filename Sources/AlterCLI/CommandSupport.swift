@@ -36,6 +36,8 @@ struct CommandSetup {
         let context = InventoryContext(environment: console.context.environment, diagnostics: console)
         for file in files {
             let one = try InventoryLoader.load(path: absolute(file), context: context)
+            // One file: its inventory as it is, not a copy of it.
+            if files.count == 1 { return (one, files) }
             merged.dependencies += one.dependencies
             merged.skipped += one.skipped
             merged.sources += one.sources
@@ -47,13 +49,20 @@ struct CommandSetup {
 
     /// Writes `text` to `output` (atomically, 0600) or stdout.
     func emit(_ text: String, output: String?) throws {
+        var text = text.hasSuffix("\n") ? text : text + "\n"
         guard let output else {
-            console.context.stdout.write(text.hasSuffix("\n") ? text : text + "\n")
+            console.context.stdout.write(text)
             return
         }
-        var data = Data(text.utf8)
-        if !text.hasSuffix("\n") { data.append(0x0A) }
-        try FileIO.writeAtomically(data, to: absolute(output))
+        let path = absolute(output)
+        // Written from the string's own bytes: a report of hundreds of megabytes is never copied.
+        try text.withUTF8 { bytes in
+            try FileIO.writeAtomically(
+                Data(
+                    bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!), count: bytes.count,
+                    deallocator: .none),
+                to: path)
+        }
     }
 }
 

@@ -23,17 +23,18 @@ package struct FileDescriptorStream: OutputStream {
     let fd: Int32
     package init(fd: Int32) { self.fd = fd }
     package func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+        // The string's own UTF-8 bytes: a report of hundreds of megabytes is not copied to be written.
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += n
             }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += n
         }
     }
     package var isTerminal: Bool { isatty(fd) == 1 }

@@ -1,7 +1,7 @@
 // alterks-doubles: the loopback OSV and PyPI doubles as a process, for the benchmarks (bench/run.sh). Dev-only: not
 // installed by install.sh.
 //
-//     alterks-doubles [--latency-ms N] [--data DIR] [--find-links DIR]
+//     alterks-doubles [--latency-ms N] [--data DIR] [--find-links DIR] [--files DIR]
 //
 // Prints its base URL ("http://127.0.0.1:PORT") on stdout, then serves until killed:
 // - the OSV API (`POST /v1/querybatch`, `POST /v1/query`, `GET /v1/vulns/{id}`) from `DIR/osv-pypi.zip`, by
@@ -12,6 +12,11 @@
 //   `--find-links DIR` when that folder holds one, so digests match); anything else is a 404, as on PyPI;
 // - `GET /simple/NAME/`: PEP 691 JSON project pages built from the same documents (uv asks the index for a project's
 //   status);
+// - `--files DIR` (real wheels, e.g. from `pip download`): a PEP 691 index of them — `GET /simple/NAME/` lists each
+//   file with its sha256 and PEP 658/714 `core-metadata` (`GET /files/FILE.metadata`, extracted from the wheel, so
+//   that pip resolves from metadata alone as it does against PyPI), `GET /files/FILE` serves it; their
+//   `/pypi/NAME/json` documents (recorded or synthesized) gain the release with these files, uploaded long ago;
+// - every JSON API answer carries an `ETag` and a matching `If-None-Match` gets 304, as PyPI's CDN does;
 // - `GET /__stats`: `{"total": N, "by_prefix": {"/v1/querybatch": N, …}}`, requests since start or the last reset
 //   (the two `/__` paths themselves are not counted); `POST /__reset` (or GET) zeroes them.
 // `--latency-ms N` delays every answer by N ms (a remote API's round trip).
@@ -29,6 +34,7 @@ struct Options {
     /// Benchmarks only (tests never read it): the full shared data beside the checkout, as bench/run.sh passes.
     var dataDirectory = TestPaths.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
     var findLinks: URL?
+    var files: URL?
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
@@ -48,8 +54,11 @@ struct Options {
                 dataDirectory = URL(fileURLWithPath: try value(argument))
             case "--find-links":
                 findLinks = URL(fileURLWithPath: try value(argument))
+            case "--files":
+                files = URL(fileURLWithPath: try value(argument))
             case "-h", "--help":
-                throw UsageError(message: "usage: alterks-doubles [--latency-ms N] [--data DIR] [--find-links DIR]")
+                throw UsageError(
+                    message: "usage: alterks-doubles [--latency-ms N] [--data DIR] [--find-links DIR] [--files DIR]")
             default:
                 throw UsageError(message: "unknown argument \(argument)")
             }
@@ -67,7 +76,7 @@ final class RequestStats: @unchecked Sendable {
     private var counts: [String: Int] = [:]
 
     static func prefix(of path: String) -> String {
-        for known in ["/v1/querybatch", "/v1/query", "/v1/vulns/", "/pypi/", "/integrity/", "/simple/"]
+        for known in ["/v1/querybatch", "/v1/query", "/v1/vulns/", "/pypi/", "/integrity/", "/simple/", "/files/"]
         where path.hasPrefix(known) {
             return known.hasSuffix("/") ? String(known.dropLast()) : known
         }
@@ -112,12 +121,15 @@ struct PyPIResponder: Sendable {
     let advisoryVersions: [String: [String]]
     /// Wheels of `--find-links`, by normalized name and version: (filename, sha256, size).
     let wheels: [String: [String: (filename: String, sha256: String, size: Int)]]
+    /// The index of `--files`.
+    let served: ServedFiles
 
     /// `GET /simple/NAME/`: the PEP 691 JSON project page (files, versions), from the same documents.
     func respondSimple(_ request: ServerRequest) -> ServerResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard request.method == "GET", parts.count == 2, parts[0] == "simple" else { return .notFound }
         let name = PackageName.normalize(parts[1].removingPercentEncoding ?? parts[1])
+        if let files = served.byName[name] { return served.simplePage(name: name, files: files) }
         guard let document = document(for: name) else { return .notFound }
         let releases = document["releases"] as? [String: Any] ?? [:]
         var files: [[String: Any]] = []
@@ -150,10 +162,14 @@ struct PyPIResponder: Sendable {
         guard request.method == "GET", parts.first == "pypi", parts.last == "json", parts.count == 3 || parts.count == 4
         else { return .notFound }
         let name = PackageName.normalize(parts[1])
-        if parts.count == 3, let raw = try? Data(contentsOf: recorded.appendingPathComponent("\(name).json")) {
+        let files = served.byName[name]
+        if parts.count == 3, files == nil,
+            let raw = try? Data(contentsOf: recorded.appendingPathComponent("\(name).json"))
+        {
             return .json(data: raw)
         }
         guard var document = document(for: name) else { return .notFound }
+        if let files { document = served.adding(files, to: document) }
         if parts.count == 4 {
             let version = parts[2]
             let releases = document["releases"] as? [String: Any] ?? [:]
@@ -171,14 +187,14 @@ struct PyPIResponder: Sendable {
         return .json(data: body)
     }
 
-    private func document(for name: String) -> [String: Any]? {
+    func document(for name: String) -> [String: Any]? {
         let file = recorded.appendingPathComponent("\(name).json")
         if let data = try? Data(contentsOf: file),
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         {
             return object
         }
-        guard known.contains(name) else { return nil }
+        guard known.contains(name) || served.byName[name] != nil else { return nil }
         return synthesized(name)
     }
 
@@ -235,7 +251,114 @@ struct PyPIResponder: Sendable {
     }
 }
 
+/// Real wheels served as an index (`--files DIR`): each with its sha256 and the METADATA inside it.
+struct ServedFiles: Sendable {
+    struct File: Sendable {
+        var filename: String
+        var version: String
+        var path: String
+        var sha256: String
+        var size: Int
+        var metadata: Data
+        var requiresPython: String?
+    }
+
+    /// By normalized project name.
+    var byName: [String: [File]] = [:]
+    var baseURL = ""
+    /// What the index says these files were uploaded (long ago: the minimum release age never excludes them).
+    static let uploaded = "2025-06-02T10:00:00.000000Z"
+
+    init() {}
+
+    init(folder: URL, baseURL: String) throws {
+        self.baseURL = baseURL
+        for filename in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where filename.hasSuffix(".whl") {
+            let parts = filename.split(separator: "-")
+            guard parts.count >= 5 else { continue }
+            let path = folder.appendingPathComponent(filename).path
+            let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            let archive = try ZipArchive(data: data, name: filename)
+            guard let entry = archive.entries.first(where: { $0.name.hasSuffix(".dist-info/METADATA") }) else {
+                continue
+            }
+            let metadata = try archive.contents(named: entry.name)
+            let requires = String(decoding: metadata, as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("Requires-Python:") }
+                .map { $0.dropFirst("Requires-Python:".count).trimmingCharacters(in: .whitespaces) }
+            byName[PackageName.normalize(String(parts[0])), default: []].append(
+                File(
+                    filename: filename, version: String(parts[1]), path: path, sha256: hexString(SHA256.hash(data)),
+                    size: data.count, metadata: metadata, requiresPython: requires))
+        }
+    }
+
+    /// `GET /files/FILE` and `GET /files/FILE.metadata`.
+    func respond(_ request: ServerRequest) -> ServerResponse {
+        let name = String(request.path.dropFirst("/files/".count)).removingPercentEncoding ?? ""
+        let wanted = name.hasSuffix(".metadata") ? String(name.dropLast(".metadata".count)) : name
+        guard request.method == "GET",
+            let file = byName.values.lazy.flatMap({ $0 }).first(where: { $0.filename == wanted })
+        else { return .notFound }
+        if name.hasSuffix(".metadata") { return ServerResponse(status: 200, body: file.metadata) }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file.path), options: .alwaysMapped) else {
+            return .serverError(500)
+        }
+        return ServerResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: data)
+    }
+
+    /// The PEP 691 page of one project's files.
+    func simplePage(name: String, files: [File]) -> ServerResponse {
+        let entries: [[String: Any]] = files.map { file in
+            var entry: [String: Any] = [
+                "filename": file.filename, "url": baseURL + "/files/" + file.filename,
+                "hashes": ["sha256": file.sha256], "size": file.size, "upload-time": Self.uploaded, "yanked": false,
+                "core-metadata": ["sha256": hexString(SHA256.hash(file.metadata))],
+                "data-dist-info-metadata": ["sha256": hexString(SHA256.hash(file.metadata))],
+            ]
+            if let requires = file.requiresPython { entry["requires-python"] = requires }
+            return entry
+        }
+        let object: [String: Any] = [
+            "meta": ["api-version": "1.1"], "name": name, "files": entries,
+            "versions": Array(Set(files.map(\.version))).sorted(),
+        ]
+        let body =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
+        return ServerResponse(status: 200, headers: ["Content-Type": "application/vnd.pypi.simple.v1+json"], body: body)
+    }
+
+    /// A JSON API document with these files as their release (replacing what it said of that version).
+    func adding(_ files: [File], to document: [String: Any]) -> [String: Any] {
+        var document = document
+        var releases = document["releases"] as? [String: Any] ?? [:]
+        for (version, group) in Dictionary(grouping: files, by: \.version) {
+            releases[version] = group.map { file -> [String: Any] in
+                [
+                    "filename": file.filename, "packagetype": "bdist_wheel", "size": file.size,
+                    "digests": ["sha256": file.sha256], "url": baseURL + "/files/" + file.filename,
+                    "upload_time_iso_8601": Self.uploaded, "upload_time": String(Self.uploaded.prefix(19)),
+                    "yanked": false, "yanked_reason": NSNull(), "requires_python": file.requiresPython ?? NSNull(),
+                    "has_sig": false,
+                ]
+            }
+        }
+        document["releases"] = releases
+        return document
+    }
+}
+
 extension ServerResponse {
+    /// An `ETag` from the body's hash, as PyPI's CDN sends.
+    func tagged() -> ServerResponse {
+        guard status == 200 else { return self }
+        var copy = self
+        copy.headers["ETag"] = "\"" + hexString(SHA256.hash(body)).prefix(32) + "\""
+        return copy
+    }
+
     /// A successful answer gets `Cache-Control: max-age=N, public`, as PyPI sends.
     func caching(seconds: Int) -> ServerResponse {
         guard status == 200 else { return self }
@@ -312,19 +435,24 @@ known.formUnion(
     topNames(options.dataDirectory.appendingPathComponent("top-pypi-packages.json")).map(PackageName.normalize))
 known.formUnion(wheels.keys)
 
-let pypi = PyPIResponder(
-    recorded: options.dataDirectory.appendingPathComponent("pypi-json"), known: known,
-    matcher: OSVMatcher(records: records.map(\.record)), advisoryVersions: advisoryVersions.mapValues { Array($0) },
-    wheels: wheels)
-let stats = RequestStats()
-let cache = ResponseCache()
-
 let osv: OSVDouble
 do {
     osv = try OSVDouble(records: records, latency: options.latencyMilliseconds / 1000, recordsRequests: false)
 } catch {
     fail("cannot start the server: \(error)")
 }
+let served: ServedFiles
+do {
+    served = try options.files.map { try ServedFiles(folder: $0, baseURL: osv.baseURL) } ?? ServedFiles()
+} catch {
+    fail("cannot read the files to serve: \(error)")
+}
+let pypi = PyPIResponder(
+    recorded: options.dataDirectory.appendingPathComponent("pypi-json"), known: known,
+    matcher: OSVMatcher(records: records.map(\.record)), advisoryVersions: advisoryVersions.mapValues { Array($0) },
+    wheels: wheels, served: served)
+let stats = RequestStats()
+let cache = ResponseCache()
 osv.inject { request in
     if request.path == "/__stats" { return .json(data: stats.json) }
     if request.path == "/__reset" {
@@ -335,8 +463,13 @@ osv.inject { request in
     // PyPI's own caching headers (JSON API 15 minutes, index pages 10), so that clients that honour them (uv)
     // behave here as they do against PyPI.
     if request.path.hasPrefix("/pypi/") {
-        return cache.answer(request.path) { pypi.respond(request).caching(seconds: 900) }
+        let answer = cache.answer(request.path) { pypi.respond(request).caching(seconds: 900).tagged() }
+        if let etag = answer.headers["ETag"], request.headers["if-none-match"] == etag {
+            return ServerResponse(status: 304, headers: ["ETag": etag])
+        }
+        return answer
     }
+    if request.path.hasPrefix("/files/") { return served.respond(request) }
     if request.path.hasPrefix("/simple/") {
         return cache.answer(request.path) { pypi.respondSimple(request).caching(seconds: 600) }
     }

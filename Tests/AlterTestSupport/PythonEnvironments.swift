@@ -94,16 +94,50 @@ public actor PythonEnvironments {
         return environment
     }
 
-    /// `pip list` of a venv as name → version (normalised names).
+    /// What is installed in a venv as name → version (normalised names; pip and setuptools left out): what `pip
+    /// list` shows, read from the files on disk as `importlib.metadata` does — the `Name:` and `Version:` of every
+    /// `*.dist-info/METADATA` (and legacy `*.egg-info`) in the venv's site-packages. No process is started: dozens
+    /// of tests ask this after each install, and a `pip list` costs a Python start and pip's imports every time.
     public static func installed(in venv: URL) throws -> [String: String] {
-        let result = try runProcess(
-            venv.appendingPathComponent("bin/python").path, ["-m", "pip", "list", "--format", "json"],
-            environment: hermeticEnvironment())
-        guard result.status == 0, let data = result.stdout.data(using: .utf8),
-            let list = try JSONSerialization.jsonObject(with: data) as? [[String: String]]
-        else { throw TestProcessError("pip list failed: \(result.stderr)") }
+        let fileManager = FileManager.default
+        let lib = venv.appendingPathComponent("lib")
+        let versions = try fileManager.contentsOfDirectory(atPath: lib.path).filter { $0.hasPrefix("python") }
+        guard !versions.isEmpty else { throw TestProcessError("no lib/python*/ in \(venv.path)") }
         var out: [String: String] = [:]
-        for entry in list { out[PackageName.normalize(entry["name"] ?? "")] = entry["version"] }
+        for version in versions {
+            let site = lib.appendingPathComponent(version).appendingPathComponent("site-packages")
+            for entry in try fileManager.contentsOfDirectory(atPath: site.path) {
+                let path = site.appendingPathComponent(entry)
+                let metadata: URL
+                if entry.hasSuffix(".dist-info") {
+                    metadata = path.appendingPathComponent("METADATA")
+                } else if entry.hasSuffix(".egg-info") {
+                    var isDirectory: ObjCBool = false
+                    fileManager.fileExists(atPath: path.path, isDirectory: &isDirectory)
+                    metadata = isDirectory.boolValue ? path.appendingPathComponent("PKG-INFO") : path
+                } else {
+                    continue
+                }
+                guard let data = fileManager.contents(atPath: metadata.path) else {
+                    throw TestProcessError("\(metadata.path): unreadable")
+                }
+                var name: String?
+                var found: String?
+                for line in String(decoding: data, as: UTF8.self).split(
+                    omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+                {
+                    // The headers end at the first blank line ("\r\n" is one Character: pip's own METADATA has them).
+                    if line.isEmpty { break }
+                    if line.hasPrefix("Name:") {
+                        name = line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)
+                    } else if line.hasPrefix("Version:") {
+                        found = line.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    }
+                }
+                guard let name, let found else { throw TestProcessError("\(metadata.path): no Name or Version") }
+                out[PackageName.normalize(name)] = found
+            }
+        }
         out.removeValue(forKey: "pip")
         out.removeValue(forKey: "setuptools")
         return out

@@ -18,11 +18,10 @@ struct IndexCommand: AsyncParsableCommand {
             engine passed that exact file (name, version, sha256); releases younger than min_release_age are left \
             out of the pages. Every URL carries a per-session token: a request without it is refused.
 
-            The shell activation (shell/alterks.bash, .zsh, .fish) starts one for the shell (`alterks index start \
-            --watch-pid $$`), exports PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, \
-            UV_DEFAULT_INDEX (and unsets UV_INDEX_URL, UV_INDEX, UV_EXTRA_INDEX_URL, UV_FIND_LINKS) so that every \
-            pip and uv the shell's programs start goes through it, and restores them on alterks-deactivate. The \
-            index stops when its shell ends. ALTERKS_INDEX=0 before activating leaves it off.
+            Not yet started by the shell activation: run `alterks index start --watch-pid PID` yourself and point \
+            PIP_INDEX_URL / UV_DEFAULT_INDEX at the URL it prints. Until the activation does this, programs that a \
+            shell starts (sh -c "pip install …", venv/bin/pip, python -m pip) are not gated; the pip shim still \
+            gates what is typed in an activated shell.
             """,
         subcommands: [Serve.self, Start.self])
 

@@ -72,6 +72,7 @@ package struct InstallGate: Sendable {
         async throws -> GateOutcome
     {
         var outcome = GateOutcome()
+        var decider = decider
         let sources = try sourceBuildPlan(invocation: invocation, decider: decider)
         if let refusal = sources.refusal {
             diagnostics.emit(Diagnostic(.error, refusal))
@@ -80,6 +81,11 @@ package struct InstallGate: Sendable {
             return outcome
         }
         let wheelsOnly = sources.allowed == nil
+        let store = verifiedFileStore(
+            decider: decider, invocation: invocation, pip: pip, files: sources.files, workspace: workspace)
+        decider.artifactStore = store
+        var prefetches: [Task<Void, Never>] = []
+        defer { prefetches.forEach { $0.cancel() } }
         var decided: [String: GateDecision] = [:]
         var exclusions: [String] = []
         var report: PipReport
@@ -152,6 +158,7 @@ package struct InstallGate: Sendable {
                 }
             }
             let engineStart = ContinuousClock.now
+            prefetches.append(VerifiedFolder.prefetch(report.items, store: store, concurrency: 32))
             try await decideMissing(report.items, decider: decider, into: &decided)
             outcome.timings.engine += ContinuousClock.now - engineStart
             let young = tooYoung(report.items, decided: decided, minAgeHours: decider.minReleaseAgeHours)
@@ -431,8 +438,7 @@ package struct InstallGate: Sendable {
         let installStart = ContinuousClock.now
         defer { outcome.timings.pipInstall += ContinuousClock.now - installStart }
         if !plan.verified.isEmpty {
-            let store =
-                decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
+            let store = decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
             let fetchStart = ContinuousClock.now
             let folder = try await VerifiedFolder.prepare(
                 plan.verified, store: store, at: workspace.path("files"), concurrency: 16)

@@ -104,6 +104,48 @@ struct VerifiedFolder {
     }
 }
 
+extension VerifiedFolder {
+    /// Starts fetching into `store`, at most `concurrency` at a time, every verifiable file of `items` it does not
+    /// hold yet: the files arrive while the engine looks the distributions up (its own fetches of the same files
+    /// join these instead of asking again). Failures are left to whoever needs the file (the engine, `prepare`).
+    static func prefetch(_ items: [PipReportItem], store: ArtifactStore, concurrency: Int) -> Task<Void, Never> {
+        let wanted = FinalInstallPlan(items).verified.compactMap { item -> (url: String, sha256: String)? in
+            guard let sha = item.sha256.flatMap({ try? ArtifactStore.validHash($0) }),
+                let url = ArtifactCodeAssessor.archiveURL(of: item.dependency), store.storedPath(sha256: sha) == nil
+            else { return nil }
+            return (url, sha)
+        }
+        return Task {
+            await withTaskGroup(of: Void.self) { group in
+                var pending = wanted.makeIterator()
+                func launch() {
+                    guard !Task.isCancelled, let next = pending.next() else { return }
+                    group.addTask { _ = try? await store.fetch(url: next.url, sha256: next.sha256) }
+                }
+                for _ in 0..<max(1, concurrency) { launch() }
+                while await group.next() != nil { launch() }
+            }
+        }
+    }
+}
+
+extension InstallGate {
+    /// The store the verified files come from (the engine's, else one private to this run), set to fetch each URL
+    /// the way pip reaches it: the user's `--cert`, `--proxy`, `--trusted-host` and index credentials.
+    func verifiedFileStore(
+        decider: GateDecider, invocation: PipInvocation, pip: PipCommand, files: UserRequirementFiles?,
+        workspace: Workspace
+    ) -> ArtifactStore {
+        let store = decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
+        let executable = URL(fileURLWithPath: pip.executable)
+        let access = PipNetworkAccess(
+            invocation: invocation, fileOptions: files?.optionPairs ?? [], environment: pipEnvironment,
+            pipPrefix: executable.deletingLastPathComponent().deletingLastPathComponent().path)
+        store.fetches.use { access.access(for: $0) }
+        return store
+    }
+}
+
 extension ArtifactStore {
     /// The stored file with this hash, without reading it (the caller hashes what it links); nil when there is none.
     func storedPath(sha256: String) -> String? {

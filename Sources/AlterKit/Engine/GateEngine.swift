@@ -11,10 +11,11 @@ extension EngineBuilder {
     package func gateDecider() throws -> GateDecider {
         let artifactStore = self.artifactStore
         try FileIO.ensureWritableDirectory(artifactStore.directory)
-        let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor()))
+        let engine = scanEngine(mode: .install, risk: codeAssessor(wrapping: riskAssessor(), store: artifactStore))
         let metadata = metadataSource()
         let concurrency = configuration.maxConcurrency
         let onSourceError = configuration.onSourceError
+        let minReleaseAge = configuration.minReleaseAge
         let diagnostics = services.diagnostics
         return GateDecider(
             minReleaseAgeHours: configuration.minReleaseAge / 3600,
@@ -27,19 +28,60 @@ extension EngineBuilder {
             let names = Set(report.results.map(\.dependency.normalizedName))
             let lookups = await metadata.projects(Array(names).sorted(), concurrency: concurrency)
             var decisions = report.results.map { result in
-                GateDecision(
+                let lookup = lookups[result.dependency.normalizedName]
+                var decision = GateDecision(
                     dependency: result.dependency, verdict: result.verdict,
-                    uploadTime: Self.uploadTime(of: result.dependency, in: lookups[result.dependency.normalizedName]))
+                    uploadTime: Self.uploadTime(of: result.dependency, in: lookup))
+                if let reason = Self.unknownAgeReason(
+                    decision, lookup: lookup, minReleaseAge: minReleaseAge, action: onSourceError)
+                {
+                    decision.verdict = Verdict(reasons: [reason] + decision.verdict.reasons)
+                }
+                return decision
             }
             for skipped in report.skipped {
-                let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
-                let reason = Reason(
-                    kind: .sourceFailure, action: ownCode ? .alert : onSourceError,
-                    message: "not checked: \(skipped.reason)")
-                decisions.append(GateDecision(dependency: skipped.dependency, verdict: Verdict(reasons: [reason])))
+                decisions.append(Self.skippedDecision(skipped, onSourceError: onSourceError))
             }
             return decisions
         }
+    }
+
+    /// What the gate does with a package the engine could not look up: `on_source_error`, never a pass — except an
+    /// editable project from a local folder (the user's own code), which is an ALERT saying it was not checked.
+    static func skippedDecision(_ skipped: SkippedDependency, onSourceError: Action) -> GateDecision {
+        let ownCode = skipped.dependency.editable && (skipped.dependency.url?.hasPrefix("file:") ?? true)
+        let reason = Reason(
+            kind: .sourceFailure, action: ownCode ? .alert : onSourceError, message: "not checked: \(skipped.reason)")
+        return GateDecision(dependency: skipped.dependency, verdict: Verdict(reasons: [reason]))
+    }
+
+    /// An index release whose upload time is unknown cannot be held to `min_release_age`: that is a source failure
+    /// (`on_source_error`), never a pass. Unknown means the PyPI metadata could not be read, PyPI has no such
+    /// release, or none of its files has an upload time. A project PyPI does not know at all (a private index's) is
+    /// left to the dependency-confusion signals; local folders, direct URLs and VCS have no upload time to check.
+    static func unknownAgeReason(
+        _ decision: GateDecision, lookup: Result<MetadataLookup, PyPIMetadataError>?, minReleaseAge: TimeInterval,
+        action: Action
+    ) -> Reason? {
+        let dependency = decision.dependency
+        guard minReleaseAge > 0, decision.uploadTime == nil, dependency.url == nil, !dependency.editable,
+            let version = dependency.version
+        else { return nil }
+        let why: String
+        switch lookup {
+        case .success(.notFound): return nil
+        case .failure(let error): why = "PyPI metadata could not be read: \(error.description)"
+        case .none: why = "PyPI metadata was not looked up"
+        case .success(.found(let project)):
+            why =
+                project.releaseKey(for: version) == nil
+                ? "PyPI lists no release \(version)" : "PyPI gives no upload time for \(version)"
+        }
+        let hours = PolicyEngine.formatScore(minReleaseAge / 3600)
+        return Reason(
+            kind: .sourceFailure, action: action,
+            message: "upload time unknown (\(why)): min_release_age (\(hours) h) cannot be checked",
+            subject: "min_release_age")
     }
 
     static func uploadTime(

@@ -88,7 +88,9 @@ extension PackageMetadataSource {
 }
 
 /// PyPI's JSON API (`GET {base}/pypi/NAME/json`) and Integrity API
-/// (`GET {base}/integrity/NAME/VERSION/FILENAME/provenance`), with an optional SQLite cache for the former.
+/// (`GET {base}/integrity/NAME/VERSION/FILENAME/provenance`), with an optional SQLite cache: projects for the
+/// configured TTL, then revalidated with the index's `ETag` (`If-None-Match`; a 304 costs no document), and
+/// provenance answers for good, keyed by the file's sha256 (a file's attestations never change).
 /// 404 is `.notFound`; 429, 5xx, other statuses, transport errors and bodies that do not decode throw. Retries
 /// are the `http` client's business (wrap it in `RetryingHTTPClient`).
 package struct PyPIMetadataClient: PackageMetadataSource {
@@ -132,9 +134,20 @@ package struct PyPIMetadataClient: PackageMetadataSource {
             }
         }
         let url = "\(baseURL)/pypi/\(key)/json"
-        let response = try await get(url, accept: "application/json")
+        let stale = try? cache?.revalidatable(key)
+        var headers = ["Accept": "application/json"]
+        if let stale { headers["If-None-Match"] = stale.etag }
+        let response = try await get(url, headers: headers)
         let lookup: MetadataLookup
         switch response.status {
+        case 304 where stale != nil:
+            diagnostics.debug("metadata unchanged on the index: \(key)")
+            do {
+                try cache?.refresh(key, now: clock.now(), ttl: ttl)
+            } catch {
+                diagnostics.warning("could not store metadata for \(key): \(error)")
+            }
+            return .found(stale!.project)
         case 200:
             do {
                 lookup = .found(try PyPIProject.decode(response.body))
@@ -153,7 +166,7 @@ package struct PyPIMetadataClient: PackageMetadataSource {
                 {
                     diagnostics.debug("\(key) changed on the index (serial \(old) → \(new))")
                 }
-                try cache.store(lookup, for: key, now: clock.now(), ttl: ttl)
+                try cache.store(lookup, for: key, now: clock.now(), ttl: ttl, etag: response.headers["etag"])
             } catch {
                 diagnostics.warning("could not store metadata for \(key): \(error)")
             }
@@ -168,8 +181,24 @@ package struct PyPIMetadataClient: PackageMetadataSource {
         guard PackageName.isValid(name), Self.isSafeSegment(version), Self.isSafeSegment(file.filename) else {
             throw PyPIMetadataError.invalidName("\(name)/\(version)/\(file.filename)")
         }
+        let fileKey =
+            file.sha256.map { "sha256:" + $0.lowercased() }
+            ?? "\(PackageName.normalize(name))/\(version)/\(file.filename)"
+        if let cache, let known = try? cache.provenance(file: fileKey) { return known }
+        let answer = try await fetchProvenance(name: name, version: version, file: file)
+        do {
+            try cache?.storeProvenance(answer, file: fileKey, now: clock.now())
+        } catch {
+            diagnostics.warning("could not store provenance for \(file.filename): \(error)")
+        }
+        return answer
+    }
+
+    private func fetchProvenance(name: String, version: String, file: PyPIProject.ReleaseFile) async throws
+        -> ProvenanceLookup
+    {
         let url = "\(baseURL)/integrity/\(PackageName.normalize(name))/\(version)/\(file.filename)/provenance"
-        let response = try await get(url, accept: "application/vnd.pypi.integrity.v1+json")
+        let response = try await get(url, headers: ["Accept": "application/vnd.pypi.integrity.v1+json"])
         switch response.status {
         case 200:
             guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
@@ -189,10 +218,9 @@ package struct PyPIMetadataClient: PackageMetadataSource {
         }
     }
 
-    private func get(_ url: String, accept: String) async throws -> HTTPResponse {
+    private func get(_ url: String, headers: [String: String]) async throws -> HTTPResponse {
         do {
-            return try await http.send(
-                HTTPRequest(url: url, headers: ["Accept": accept], timeout: 30, maxBodyBytes: 64 << 20))
+            return try await http.send(HTTPRequest(url: url, headers: headers, timeout: 30, maxBodyBytes: 64 << 20))
         } catch let error as HTTPError {
             throw PyPIMetadataError.transport(url: url, message: error.description)
         } catch {

@@ -190,8 +190,13 @@ package final class TyposquatIndex: Sendable {
 
     // MARK: Loading
 
-    /// The list bundled with AlterKS (`Resources/top-pypi-packages.tsv`).
-    package static func bundled() throws -> TyposquatIndex {
+    /// The list bundled with AlterKS (`Resources/top-pypi-packages.tsv`), built once per process: the index is
+    /// immutable, so every command run in this process (and every test) shares it instead of building it again.
+    package static func bundled() throws -> TyposquatIndex { try bundledIndex.get() }
+
+    private static let bundledIndex = Result<TyposquatIndex, any Error> { try loadBundled() }
+
+    private static func loadBundled() throws -> TyposquatIndex {
         guard
             let url = Bundle.module.url(
                 forResource: "top-pypi-packages", withExtension: "tsv", subdirectory: "Resources")

@@ -199,8 +199,15 @@ extension InspectionRun {
         while index < queue.count, visited.count < inspector.maxFollowedFiles {
             let (path, top, function) = queue[index]
             index += 1
-            guard visited.insert(path).inserted, let bytes = source[path] ?? texts[path] else { continue }
-            let analysis = inspector.analyzer.analyze(source: bytes, file: path, topPhase: top, functionPhase: function)
+            guard visited.insert(path).inserted else { continue }
+            let analysis: CodeAnalysis
+            if let bytes = source[path] {
+                analysis = inspector.analyzer.analyze(source: bytes, file: path, topPhase: top, functionPhase: function)
+            } else if let bytes = texts[path] {
+                analysis = self.analysis(of: path, bytes, top: top, function: function)
+            } else {
+                continue
+            }
             found += analysis.findings
             for imported in analysis.imports where imported.phase == .install || imported.phase == .startup {
                 for file in resolve(imported, from: path) where !visited.contains(file) {
@@ -316,8 +323,7 @@ extension InspectionRun {
             hooks.append("setup.py")
             entries.append((setup, .install, .install))
             if let bytes = texts[setup] {
-                let analysis = inspector.analyzer.analyze(
-                    source: bytes, file: setup, topPhase: .install, functionPhase: .install)
+                let analysis = self.analysis(of: setup, bytes, top: .install, function: .install)
                 if let line = analysis.commandClassLines.first {
                     hooks.append("setup.py cmdclass")
                     report(

@@ -104,6 +104,9 @@ final class InspectionRun {
     var deferredSources: [String] = []
     var runtimeImports: [(file: String, imported: ImportedModule)] = []
     var hooks: [String] = []
+    /// Analyses of install-time and start-up code by phases and path: setup.py and a file followed from several
+    /// entries are analysed once per phase.
+    var analyses: [String: CodeAnalysis] = [:]
     var project: String?
     var version: String?
 
@@ -187,10 +190,27 @@ final class InspectionRun {
         }
     }
 
+    /// The analysis of the kept source at `path` (or of `bytes`, read from it) in these phases, computed once.
+    func analysis(of path: String, _ bytes: [UInt8], top: CodePhase, function: CodePhase) -> CodeAnalysis {
+        let key = "\(top.rawValue)\u{0}\(function.rawValue)\u{0}\(path)"
+        if let known = analyses[key] { return known }
+        let analysis = inspector.analyzer.analyze(source: bytes, file: path, topPhase: top, functionPhase: function)
+        analyses[key] = analysis
+        return analysis
+    }
+
     /// Library code: module level at import, functions when called.
     func analyzeRuntime(_ path: String, _ bytes: [UInt8], topPhase: CodePhase) {
-        let analysis = inspector.analyzer.analyze(
-            source: bytes, file: path, topPhase: topPhase, functionPhase: .callTime)
+        let analysis: (findings: [InspectionFinding], executedFiles: [ExecutedFile], imports: [ImportedModule])
+        if topPhase == .callTime {
+            // Nothing in it runs at import: its imports are not followed, and most such files cannot find anything.
+            let found = inspector.analyzer.analyzeCallTimeCode(source: bytes, file: path)
+            analysis = (found.findings, found.executedFiles, [])
+        } else {
+            let full = inspector.analyzer.analyze(
+                source: bytes, file: path, topPhase: topPhase, functionPhase: .callTime)
+            analysis = (full.findings, full.executedFiles, full.imports)
+        }
         // Encoded fixtures are what test suites are made of: low at most there.
         let auxiliary = Self.isAuxiliary(path)
         findings += analysis.findings.map { finding in

@@ -40,21 +40,59 @@ package struct FetchedArtifact: Sendable, Hashable {
     package var fromCache: Bool
 }
 
+/// What every copy of one store shares: how pip reaches each URL (set by the install gate from pip's own
+/// options, so that a private index's files are fetched with its credentials, through its proxy, with its CA
+/// bundle), and the downloads in flight, so that a file asked for twice at once is fetched once.
+package final class ArtifactFetches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var accessRule: (@Sendable (String) -> HTTPAccess?)?
+    private var inFlight: [String: Task<FetchedArtifact, any Error>] = [:]
+
+    package init() {}
+
+    /// From now on, each URL is fetched with `rule(url)`.
+    package func use(_ rule: @escaping @Sendable (String) -> HTTPAccess?) {
+        lock.withLock { accessRule = rule }
+    }
+
+    func access(for url: String) -> HTTPAccess? {
+        lock.withLock { accessRule }?(url)
+    }
+
+    /// `work`'s answer, shared with every caller that asks for the same `key` while it runs.
+    func once(_ key: String, _ work: @escaping @Sendable () async throws -> FetchedArtifact) async throws
+        -> FetchedArtifact
+    {
+        let task = lock.withLock {
+            if let running = inFlight[key] { return running }
+            let task = Task { try await work() }
+            inFlight[key] = task
+            return task
+        }
+        defer { lock.withLock { if inFlight[key] == task { inFlight[key] = nil } } }
+        return try await task.value
+    }
+}
+
 /// Fetches artifacts once and keeps them content-addressed by sha256 in a private directory (0700 dirs, 0600
-/// files): `DIR/ab/abcdef…/name-1.0-py3-none-any.whl`, with the inspection result beside it. The expected hash
-/// is checked before anything else reads the bytes; a cached file is re-hashed before it is trusted.
+/// files): `DIR/ab/abcdef…/name-1.0-py3-none-any.whl`, with the inspection result beside it. A download streams to
+/// a private temporary file (`DIR/.partial/`) and is hashed on the way; the expected hash is checked before
+/// anything else reads the bytes; a cached file is re-hashed before it is trusted.
 package struct ArtifactStore: Sendable {
     package var directory: String
     package var http: any HTTPClient
     /// Largest artifact fetched.
     package var maxBytes: Int
     package var timeout: Double
+    /// Shared by every copy of this store.
+    package let fetches: ArtifactFetches
 
     package init(directory: String, http: any HTTPClient, maxBytes: Int = 2 << 30, timeout: Double = 600) {
         self.directory = directory
         self.http = http
         self.maxBytes = maxBytes
         self.timeout = timeout
+        self.fetches = ArtifactFetches()
     }
 
     /// The store under the cache directory of `paths`.
@@ -123,8 +161,16 @@ package struct ArtifactStore: Sendable {
         let expectedHash = try expected.map(Self.validHash)
         if let expectedHash, let hit = try cached(sha256: expectedHash) { return hit }
         let name = try Self.fileName(of: url)
+        let lower = url.lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
+            let store = self
+            return try await fetches.once(expectedHash ?? url) {
+                if let expectedHash, let hit = try store.cached(sha256: expectedHash) { return hit }
+                return try await store.download(url: url, name: name, expected: expectedHash)
+            }
+        }
         let data: Data
-        if url.lowercased().hasPrefix("file://") {
+        if lower.hasPrefix("file://") {
             let path = try Self.localPath(of: url)
             do {
                 data = try FileIO.read(path, limit: maxBytes)
@@ -135,12 +181,7 @@ package struct ArtifactStore: Sendable {
             guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") else {
                 throw ArtifactStoreError.unsupportedURL(url)
             }
-            try requireSecureURL(url)
-            let response = try await http.send(HTTPRequest(url: url, timeout: timeout, maxBodyBytes: maxBytes))
-            guard response.status == 200 else {
-                throw ArtifactStoreError.fetchFailed(url: url, status: response.status)
-            }
-            data = response.body
+            throw ArtifactStoreError.unsupportedURL(url)
         }
         let actual = hexString(SHA256.hash(data))
         if let expectedHash, actual != expectedHash {
@@ -155,6 +196,37 @@ package struct ArtifactStore: Sendable {
             throw ArtifactStoreError.cacheUnwritable(path: path, reason: "\(error)")
         }
         return FetchedArtifact(path: path, fileName: name, sha256: actual, fromCache: false)
+    }
+
+    /// Streams `url` to a private temporary file, hashing it on the way, then moves it under its hash.
+    func download(url: String, name: String, expected: String?) async throws -> FetchedArtifact {
+        var request = HTTPRequest(url: url, timeout: timeout, maxBodyBytes: maxBytes)
+        request.access = fetches.access(for: url)
+        if request.access?.allowsPlainHTTP != true { try requireSecureURL(url) }
+        let partial = directory + "/.partial"
+        let temporary = partial + "/" + UUID().uuidString
+        do {
+            try FileIO.ensurePrivateDirectory(partial)
+        } catch {
+            throw ArtifactStoreError.cacheUnwritable(path: partial, reason: "\(error)")
+        }
+        defer { unlink(temporary) }
+        let download = try await http.download(request, to: temporary)
+        guard download.status == 200 else { throw ArtifactStoreError.fetchFailed(url: url, status: download.status) }
+        if let expected, download.sha256 != expected {
+            throw ArtifactStoreError.hashMismatch(url: url, expected: expected, actual: download.sha256)
+        }
+        let dir = entryDirectory(download.sha256)
+        let path = dir + "/" + name
+        do {
+            try FileIO.ensurePrivateDirectory(dir)
+        } catch {
+            throw ArtifactStoreError.cacheUnwritable(path: path, reason: "\(error)")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw ArtifactStoreError.cacheUnwritable(path: path, reason: systemErrorMessage(errno))
+        }
+        return FetchedArtifact(path: path, fileName: name, sha256: download.sha256, fromCache: false)
     }
 
     /// Fetches (or finds) the artifact and inspects it; the inspection is cached beside it, keyed by the rules'

@@ -49,12 +49,69 @@ package struct CodeAnalyzer: Sendable {
     package func analyze(
         source: [UInt8], file: String, topPhase: CodePhase, functionPhase: CodePhase
     ) -> CodeAnalysis {
+        analyze(
+            tokens: PythonTokenizer(source: source).tokenize(keepTrivia: false), source: source, file: file,
+            topPhase: topPhase, functionPhase: functionPhase)
+    }
+
+    /// Analyses `source` from its tokens (`PythonTokenizer.tokenize(keepTrivia: false)` of it).
+    func analyze(
+        tokens: [PyToken], source: [UInt8], file: String, topPhase: CodePhase, functionPhase: CodePhase
+    ) -> CodeAnalysis {
         let run = AnalyzerRun(
             analyzer: self, file: file, source: source, topPhase: topPhase, functionPhase: functionPhase,
             payloadDepth: 0, lineOverride: nil, evidencePrefix: "", environment: [:], starModules: [])
-        run.run()
+        run.run(tokens)
         run.finish()
         return run.result
+    }
+
+    /// The findings and executed files of code that runs only when called (tests, examples, scripts: top and
+    /// function phases both `.callTime`), the only parts of such an analysis an inspection uses. Most such files
+    /// cannot give any: in that phase only running decoded or downloaded code, unpickling it, a name built from
+    /// pieces for a lookup, an encoded blob and `exec` of a file are reported, and each needs one of the names in
+    /// `callTimeNames` (or a string of `blobMinimum` bytes) among the tokens. Those files are tokenised and
+    /// skipped, never parsed.
+    package func analyzeCallTimeCode(source: [UInt8], file: String) -> (
+        findings: [InspectionFinding], executedFiles: [ExecutedFile]
+    ) {
+        let tokens = PythonTokenizer(source: source).tokenize(keepTrivia: false)
+        guard mayFindAtCallTime(tokens) else { return ([], []) }
+        let analysis = analyze(
+            tokens: tokens, source: source, file: file, topPhase: .callTime, functionPhase: .callTime)
+        return (analysis.findings, analysis.executedFiles)
+    }
+
+    /// Names through which call-time code reaches what is reported at call time: the `exec` family and what runs
+    /// code (`runsource`, `push`, `run_path`, unpickling `loads`), dynamic lookups (`getattr`, `__import__`,
+    /// `import_module`, `globals`, `locals`, `vars`, `sys.modules`, the builtins module), and the process functions
+    /// that may run `python -c` code. `exec…`, `spawn…` and `posix_spawn…` names count by prefix.
+    static let callTimeNames: Set<String> = [
+        "exec", "eval", "execfile", "runsource", "push", "run_path", "loads", "getattr", "__import__", "import_module",
+        "globals", "locals", "vars", "modules", "builtins", "__builtins__", "__builtin__", "system", "popen", "popen2",
+        "popen3", "popen4", "Popen", "call", "check_call", "check_output", "run", "getoutput", "getstatusoutput",
+        "spawn", "startfile", "create_subprocess_exec", "create_subprocess_shell",
+    ]
+
+    /// Whether call-time code with these tokens can give a finding or an executed file (see `analyzeCallTimeCode`).
+    func mayFindAtCallTime(_ tokens: [PyToken]) -> Bool {
+        var stringRun = 0
+        for t in tokens {
+            if t.kind == .string {
+                // Adjacent literals are one string to the parser.
+                stringRun += t.string?.value.utf8.count ?? 0
+                if stringRun >= blobMinimum { return true }
+                continue
+            }
+            stringRun = 0
+            guard t.kind == .name else { continue }
+            if Self.callTimeNames.contains(t.text) || t.text.hasPrefix("exec") || t.text.hasPrefix("spawn")
+                || t.text.hasPrefix("posix_spawn")
+            {
+                return true
+            }
+        }
+        return false
     }
 }
 
@@ -145,10 +202,7 @@ final class AnalyzerRun {
 
     // MARK: Statements
 
-    func run() {
-        let tokens = PythonTokenizer(source: source).tokenize().filter {
-            $0.kind != .comment && $0.kind != .nl && $0.kind != .endMarker
-        }
+    func run(_ tokens: [PyToken]) {
         var defIndents: [Int] = []
         var start = 0
         while start < tokens.count {
@@ -170,14 +224,13 @@ final class AnalyzerRun {
     func statementLine(_ tokens: [PyToken], _ start: Int, _ end: Int, indent: Int) -> Int? {
         let first = tokens[start]
         currentLine = first.line
-        let compound = ["if", "elif", "while", "for", "with", "def", "class", "try", "except", "finally", "else"]
         var head = start
         if first.isName("async"), start + 1 < end { head = start + 1 }
         let keyword = tokens[head]
         let isSoftCompound =
             (keyword.isName("match") || keyword.isName("case")) && tokens[end - 1].isOp(":")
             && head + 1 < end && !tokens[head + 1].isOp("=") && !tokens[head + 1].isOp(".")
-        guard keyword.kind == .name, compound.contains(keyword.text) || isSoftCompound else {
+        guard keyword.kind == .name, Self.isCompound(keyword.text) || isSoftCompound else {
             simpleStatements(tokens, start, end)
             return nil
         }
@@ -196,6 +249,22 @@ final class AnalyzerRun {
             return nil
         }
         return isDef ? indent : nil
+    }
+
+    /// Keywords that open a compound statement.
+    static func isCompound(_ keyword: String) -> Bool {
+        switch keyword {
+        case "if", "elif", "while", "for", "with", "def", "class", "try", "except", "finally", "else": true
+        default: false
+        }
+    }
+
+    /// Keywords of simple statements whose rest is expressions.
+    static func isExpressionStatement(_ keyword: String) -> Bool {
+        switch keyword {
+        case "return", "raise", "assert", "del", "print", "global", "nonlocal", "await": true
+        default: false
+        }
     }
 
     /// An `if` whose condition requires `__name__ == "__main__"` (either way round, possibly `and`-ed with more).
@@ -227,12 +296,9 @@ final class AnalyzerRun {
         while i < end {
             let t = tokens[i]
             if t.kind == .op {
-                switch t.text {
-                case "(", "[", "{": depth += 1
-                case ")", "]", "}": depth -= 1
-                case ":" where depth == 0:
+                depth += Int(t.bracket)
+                if t.bracket == 0 && depth == 0 && t.text == ":" {
                     if lambdas > 0 { lambdas -= 1 } else { return i }
-                default: break
                 }
             } else if t.isName("lambda") && depth == 0 {
                 lambdas += 1
@@ -297,9 +363,7 @@ final class AnalyzerRun {
         currentLine = first.line
         if first.isName("import") { return importStatement(tokens, start + 1, end) }
         if first.isName("from") { return fromStatement(tokens, start + 1, end) }
-        if first.kind == .name
-            && ["return", "raise", "assert", "del", "print", "global", "nonlocal", "await"].contains(first.text)
-        {
+        if first.kind == .name && Self.isExpressionStatement(first.text) {
             _ = evaluateRange(tokens, start + 1, end)
             return
         }
@@ -366,7 +430,7 @@ final class AnalyzerRun {
             let t = tokens[i]
             if t.kind == .name {
                 names.append(t.text)
-            } else if !(t.kind == .op && [",", "(", ")", "[", "]"].contains(t.text)) {
+            } else if !(t.kind == .op && PythonExpressionParser.isTargetPunctuation(t.text, star: false)) {
                 plain = false
             }
         }
@@ -491,7 +555,7 @@ final class AnalyzerRun {
             analyzer: analyzer, file: file, source: Array(text.utf8), topPhase: phase, functionPhase: phase,
             payloadDepth: payloadDepth + 1, lineOverride: lineOverride ?? line,
             evidencePrefix: evidencePrefix + label + ": ", environment: environment, starModules: starModules)
-        nested.run()
+        nested.run(PythonTokenizer(source: nested.source).tokenize(keepTrivia: false))
         nested.finish()
         for f in nested.result.findings {
             let key = "\(f.kind.rawValue)#\(f.line ?? 0)"

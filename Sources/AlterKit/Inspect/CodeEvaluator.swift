@@ -111,6 +111,8 @@ extension AnalyzerRun {
     }
 
     static func parseInt(_ text: String) -> Int? {
+        // Plain decimal literals (nearly all of them) need no cleaning up.
+        if text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return Int(text) }
         var t = text.replacingOccurrences(of: "_", with: "").lowercased()
         if t.hasSuffix("l") { t.removeLast() }
         if t.hasPrefix("0x") { return Int(t.dropFirst(2), radix: 16) }

@@ -4,13 +4,9 @@ package enum CodeRules {
     /// Spellings that name the same module (Python 2 names, `six.moves`, path flavours).
     static func canonical(_ name: String) -> String {
         var q = name
-        for (from, to) in [
-            ("six.moves.urllib.request", "urllib.request"), ("six.moves.urllib", "urllib"),
-            ("six.moves.builtins", "builtins"), ("six.moves", ""), ("__builtin__", "builtins"),
-            ("posixpath", "os.path"), ("ntpath", "os.path"), ("future.moves.urllib", "urllib"),
-            ("urllib2", "urllib.request"), ("httplib", "http.client"), ("commands", "subprocess"),
-            ("pathlib2", "pathlib"), ("_io", "io"),
-        ] where q == from || q.hasPrefix(from + ".") {
+        // Every spelling starts with one of these bytes: most names are left as they are at one comparison.
+        guard let first = q.utf8.first, canonicalFirstBytes.contains(first) else { return q }
+        for (from, fromDot, to) in canonicalSpellings where q == from || q.hasPrefix(fromDot) {
             let tail = q.dropFirst(from.count)
             q = to.isEmpty ? String(tail.dropFirst()) : to + tail
             break
@@ -20,6 +16,19 @@ package enum CodeRules {
         }
         return q
     }
+
+    /// Spellings that name the same module (with the dot that starts a submodule), first match wins.
+    static let canonicalSpellings: [(String, String, String)] = [
+        ("six.moves.urllib.request", "urllib.request"), ("six.moves.urllib", "urllib"),
+        ("six.moves.builtins", "builtins"), ("six.moves", ""), ("__builtin__", "builtins"),
+        ("posixpath", "os.path"), ("ntpath", "os.path"), ("future.moves.urllib", "urllib"),
+        ("urllib2", "urllib.request"), ("httplib", "http.client"), ("commands", "subprocess"),
+        ("pathlib2", "pathlib"), ("_io", "io"),
+    ].map { ($0.0, $0.0 + ".", $0.1) }
+
+    /// The first bytes of `canonicalSpellings` and of `builtins.`. No other first character compares equal to
+    /// one of these ASCII letters (their only canonical equivalents are themselves).
+    static let canonicalFirstBytes: Set<UInt8> = Set(canonicalSpellings.map { $0.0.utf8.first! } + [UInt8(ascii: "b")])
 
     /// Builtin functions and names a bare identifier resolves to when nothing else binds it.
     static let builtins: Set<String> = [

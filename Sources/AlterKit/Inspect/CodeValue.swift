@@ -91,7 +91,8 @@ package enum Taint: Sendable, Hashable {
 }
 
 /// The abstract value of a Python expression. Only what the analysis needs is tracked; the rest is `unknown`.
-package indirect enum PyValue: Sendable, Hashable {
+/// Only `method` is boxed: a value that holds a value directly.
+package enum PyValue: Sendable, Hashable {
     case unknown
     /// A constant string (bytes literals map each byte to one scalar).
     case str(String, isBytes: Bool, origin: StringOrigin)
@@ -107,7 +108,7 @@ package indirect enum PyValue: Sendable, Hashable {
     /// `os.environ`.
     case environ
     /// A method looked up on a value, not yet called.
-    case method(PyValue, String)
+    indirect case method(PyValue, String)
 
     var constantString: String? {
         if case .str(let s, _, let origin) = self, origin != .partial { return s }

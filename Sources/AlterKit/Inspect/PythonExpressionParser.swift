@@ -1,26 +1,27 @@
 /// A Python expression, as far as the code analyzer needs one. Anything the parser does not understand becomes
 /// `.invalid` and is skipped; nothing here is ever executed.
-package indirect enum PyExpr: Sendable {
+/// Only the cases that hold an expression directly are boxed: names, constants and collections are not.
+package enum PyExpr: Sendable {
     case name(String)
     case string(PyStringLiteral)
     case number(String)
-    case attribute(PyExpr, String)
-    case call(PyExpr, [PyArgument], line: Int)
-    case `subscript`(PyExpr, PyExpr)
-    case slice(PyExpr?, PyExpr?, PyExpr?)
+    indirect case attribute(PyExpr, String)
+    indirect case call(PyExpr, [PyArgument], line: Int)
+    indirect case `subscript`(PyExpr, PyExpr)
+    indirect case slice(PyExpr?, PyExpr?, PyExpr?)
     /// Operands joined left to right by operators of one precedence level (`a + b - c`, `x == y`, `p and q`).
     case chain([PyExpr], [String])
-    case unary(String, PyExpr)
+    indirect case unary(String, PyExpr)
     case tuple([PyExpr])
     case list([PyExpr])
     case set([PyExpr])
     case dict(keys: [PyExpr?], values: [PyExpr])
     /// The first `for` clause of a comprehension or generator (later clauses are kept as conditions).
-    case comprehension(element: PyExpr, targets: [String], iterable: PyExpr, conditions: [PyExpr])
-    case ternary(PyExpr, condition: PyExpr, PyExpr)
-    case lambda(PyExpr)
-    case walrus(String, PyExpr)
-    case starred(PyExpr)
+    indirect case comprehension(element: PyExpr, targets: [String], iterable: PyExpr, conditions: [PyExpr])
+    indirect case ternary(PyExpr, condition: PyExpr, PyExpr)
+    indirect case lambda(PyExpr)
+    indirect case walrus(String, PyExpr)
+    indirect case starred(PyExpr)
     case invalid
 }
 
@@ -91,10 +92,17 @@ package struct PythonExpressionParser {
     func startsExpression(_ t: PyToken) -> Bool {
         switch t.kind {
         case .name:
-            return !PythonTokenizer.keywords.contains(t.text)
-                || ["not", "lambda", "await", "None", "True", "False", "yield"].contains(t.text)
+            guard t.isKeyword else { return true }
+            switch t.text {
+            case "not", "lambda", "await", "None", "True", "False", "yield": return true
+            default: return false
+            }
         case .number, .string: return true
-        case .op: return ["(", "[", "{", "-", "+", "~", "*", "**", "..."].contains(t.text)
+        case .op:
+            switch t.text {
+            case "(", "[", "{", "-", "+", "~", "*", "**", "...": return true
+            default: return false
+            }
         default: return false
         }
     }
@@ -155,18 +163,11 @@ package struct PythonExpressionParser {
         ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "//", "%", "@"],
     ]
 
-    /// The level of each operator token text (`not in`/`is not` are matched from their first word).
-    static let operatorLevel: [String: Int] = {
-        var table: [String: Int] = [:]
-        for (level, ops) in levels.enumerated() {
-            for op in ops where !op.contains(" ") { table[op] = level }
-        }
-        table["not"] = 2
-        return table
-    }()
+    /// `levels.count`, as a constant for the hot path.
+    static var levelCount: Int { 9 }
 
     mutating func parseChain(level: Int) -> PyExpr {
-        guard level < Self.levels.count else { return parseUnary() }
+        guard level < Self.levelCount else { return parseUnary() }
         // `not` binds between `and` and the comparisons.
         if level == 2, let t = current, t.kind == .name, t.text == "not" {
             guard enter() else { return .invalid }
@@ -224,7 +225,7 @@ package struct PythonExpressionParser {
 
     mutating func parseUnary() -> PyExpr {
         guard let t = current else { return .invalid }
-        if t.kind == .op && ["-", "+", "~"].contains(t.text) || t.isName("await") {
+        if t.kind == .op && (t.text == "-" || t.text == "+" || t.text == "~") || t.isName("await") {
             guard enter() else { return .invalid }
             defer { depth -= 1 }
             advance()
@@ -301,6 +302,15 @@ package struct PythonExpressionParser {
         return args
     }
 
+    /// Punctuation that may sit between the names of an assignment or `for` target (`a, (b, c)`, `[d]`, `*e`).
+    static func isTargetPunctuation(_ text: String, star: Bool) -> Bool {
+        switch text {
+        case ",", "(", ")", "[", "]": true
+        case "*": star
+        default: false
+        }
+    }
+
     /// Skips to (not past) the bracket that closes the current one, when garbage stops the parse.
     mutating func skipToClose(_ close: String) {
         var nested = 0
@@ -345,7 +355,7 @@ package struct PythonExpressionParser {
         guard let t = current else { return .invalid }
         switch t.kind {
         case .name:
-            if PythonTokenizer.keywords.contains(t.text) && !["None", "True", "False"].contains(t.text) {
+            if t.isKeyword && t.text != "None" && t.text != "True" && t.text != "False" {
                 return .invalid
             }
             advance()
@@ -488,7 +498,7 @@ package struct PythonExpressionParser {
                 var names: [String] = []
                 while let n = current, !n.isName("in") {
                     if n.kind == .name { names.append(n.text) }
-                    if n.kind == .op && ![",", "(", ")", "[", "]", "*"].contains(n.text) { return .invalid }
+                    if n.kind == .op && !Self.isTargetPunctuation(n.text, star: true) { return .invalid }
                     advance()
                 }
                 guard accept(keyword: "in") else { return .invalid }

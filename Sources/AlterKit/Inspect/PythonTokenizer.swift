@@ -32,6 +32,8 @@ package struct PyToken: Sendable, Hashable {
     /// The binary-operator precedence level of this token (see `PythonExpressionParser.levels`), -1 for none;
     /// computed once here so that the parser compares integers.
     package var binaryLevel: Int8 = -1
+    /// True for a `.name` token that is a hard keyword of Python 3, decided from the bytes when tokenizing.
+    package private(set) var isKeyword = false
 
     package init(kind: Kind, text: String, line: Int, column: Int, string: PyStringLiteral? = nil) {
         self.kind = kind
@@ -39,10 +41,19 @@ package struct PyToken: Sendable, Hashable {
         self.line = line
         self.column = column
         self.string = string
+        self.isKeyword = kind == .name && PythonTokenizer.keywords.contains(text)
     }
 
-    /// True for a `.name` token that is a hard keyword of Python 3.
-    package var isKeyword: Bool { kind == .name && PythonTokenizer.keywords.contains(text) }
+    /// A token the tokenizer made: the keyword flag and operator level come from the bytes, not from lookups.
+    init(kind: Kind, text: String, line: Int, column: Int, isKeyword: Bool, bracket: Int8, binaryLevel: Int8) {
+        self.kind = kind
+        self.text = text
+        self.line = line
+        self.column = column
+        self.isKeyword = isKeyword
+        self.bracket = bracket
+        self.binaryLevel = binaryLevel
+    }
 
     /// True for an `.op` token with this text.
     package func isOp(_ op: String) -> Bool { kind == .op && text == op }
@@ -79,10 +90,102 @@ package struct PythonTokenizer: Sendable {
         "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     ]
 
-    private static let oneCharOps: Set<UInt8> = Set("+-*/%@&|^~<>()[]{},:;.=!".utf8)
-    private static let stringPrefixes: Set<String> = [
-        "r", "u", "f", "b", "t", "br", "rb", "fr", "rf", "tr", "rt",
+    /// The keywords packed as `packed(_:)` packs a name, sorted for a binary search.
+    private static let packedKeywords: [UInt64] = keywords.map { packed(Array($0.utf8))! }.sorted()
+
+    /// Up to 8 ASCII bytes as one integer (names hold no zero byte, so lengths stay apart); nil for longer names.
+    static func packed(_ name: some Collection<UInt8>) -> UInt64? {
+        guard name.count <= 8 else { return nil }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in name {
+            value |= UInt64(b) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    /// Whether a packed name is a keyword.
+    static func isKeyword(packed value: UInt64) -> Bool {
+        var low = 0
+        var high = packedKeywords.count
+        while low < high {
+            let mid = (low + high) / 2
+            let v = packedKeywords[mid]
+            if v == value { return true }
+            if v < value { low = mid + 1 } else { high = mid }
+        }
+        return false
+    }
+
+    /// The binary-operator level of the keywords that are operators (`or`, `and`, `not`, `in`, `is`), else -1.
+    private static let keywordLevels: [UInt64: Int8] = [
+        packed(Array("or".utf8))!: 0, packed(Array("and".utf8))!: 1, packed(Array("not".utf8))!: 2,
+        packed(Array("in".utf8))!: 2, packed(Array("is".utf8))!: 2,
     ]
+
+    /// The binary-operator level of an operator of one to three bytes (see `PythonExpressionParser.levels`).
+    static func operatorLevel(_ b0: UInt8, _ b1: UInt8, length: Int) -> Int8 {
+        switch (length, b0, b1) {
+        case (1, UInt8(ascii: "<"), _), (1, UInt8(ascii: ">"), _): 2
+        case (1, UInt8(ascii: "|"), _): 3
+        case (1, UInt8(ascii: "^"), _): 4
+        case (1, UInt8(ascii: "&"), _): 5
+        case (1, UInt8(ascii: "+"), _), (1, UInt8(ascii: "-"), _): 7
+        case (1, UInt8(ascii: "*"), _), (1, UInt8(ascii: "/"), _), (1, UInt8(ascii: "%"), _),
+            (1, UInt8(ascii: "@"), _):
+            8
+        case (2, _, UInt8(ascii: "=")) where b0 == UInt8(ascii: "=") || b0 == UInt8(ascii: "!"): 2
+        case (2, UInt8(ascii: "<"), UInt8(ascii: "=")), (2, UInt8(ascii: ">"), UInt8(ascii: "=")),
+            (2, UInt8(ascii: "<"), UInt8(ascii: ">")):
+            2
+        case (2, UInt8(ascii: "<"), UInt8(ascii: "<")), (2, UInt8(ascii: ">"), UInt8(ascii: ">")): 6
+        case (2, UInt8(ascii: "/"), UInt8(ascii: "/")): 8
+        default: -1
+        }
+    }
+
+    /// Whether a byte is a one-character operator or delimiter.
+    static func isOneCharOp(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"),
+            UInt8(ascii: "@"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"), UInt8(ascii: "~"),
+            UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["),
+            UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ","), UInt8(ascii: ":"),
+            UInt8(ascii: ";"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "!"):
+            true
+        default: false
+        }
+    }
+
+    /// A string prefix's flags, from its bytes (`r`, `u`, `f`, `b`, `t` and the pairs of `r` with `b`, `f`, `t`,
+    /// any case); nil when the bytes are not a prefix.
+    static func prefixFlags(_ prefix: some Collection<UInt8>) -> (raw: Bool, bytes: Bool, formatted: Bool)? {
+        var raw = false
+        var bytes = false
+        var formatted = false
+        var others = 0
+        for b in prefix {
+            switch b | 0x20 {
+            case UInt8(ascii: "r"):
+                if raw { return nil }
+                raw = true
+            case UInt8(ascii: "b"):
+                bytes = true
+                others += 1
+            case UInt8(ascii: "f"), UInt8(ascii: "t"):
+                formatted = true
+                others += 1
+            case UInt8(ascii: "u"):
+                if prefix.count != 1 { return nil }
+                others += 1
+            default: return nil
+            }
+        }
+        guard (1...2).contains(prefix.count), others <= 1 else { return nil }
+        return (raw, bytes, formatted)
+    }
+
     /// Deepest nesting of strings inside f-string replacement fields that is followed.
     private static let maxFStringDepth = 16
 
@@ -92,14 +195,23 @@ package struct PythonTokenizer: Sendable {
     package init(source: String) { self.bytes = Array(source.utf8) }
 
     /// Every token of the source, ending with `.endMarker`.
-    package func tokenize() -> [PyToken] {
-        var state = State(bytes: bytes)
-        state.run()
-        return state.tokens
+    package func tokenize() -> [PyToken] { tokenize(keepTrivia: true) }
+
+    /// The tokens of the source; without trivia, comments, non-logical line breaks and the end marker are left
+    /// out (what the analyzer reads).
+    package func tokenize(keepTrivia: Bool) -> [PyToken] {
+        bytes.withUnsafeBufferPointer { buffer in
+            var state = State(bytes: buffer, keepTrivia: keepTrivia)
+            state.run()
+            return state.tokens
+        }
     }
 
     private struct State {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
+        let keepTrivia: Bool
+        /// The decoded value of the string being scanned, reused from string to string.
+        var scratch: [UInt8] = []
         var pos = 0
         var line = 1
         var lineStart = 0
@@ -109,11 +221,13 @@ package struct PythonTokenizer: Sendable {
         var lineHasCode = false
         var tokens: [PyToken] = []
 
-        init(bytes: [UInt8]) {
+        init(bytes: UnsafeBufferPointer<UInt8>, keepTrivia: Bool) {
             self.bytes = bytes
+            self.keepTrivia = keepTrivia
             // A UTF-8 byte order mark is not part of the source.
-            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }
+            if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { pos = 3 }
             lineStart = pos
+            tokens.reserveCapacity(bytes.count / 8)
         }
 
         func peek(_ offset: Int = 0) -> UInt8? {
@@ -145,14 +259,19 @@ package struct PythonTokenizer: Sendable {
             return col
         }
 
-        mutating func emit(_ kind: PyToken.Kind, _ start: Int, _ end: Int, line: Int, column: Int, bracket: Int8 = 0) {
-            let text = kind == .newline || kind == .nl ? "" : String(decoding: bytes[start..<end], as: UTF8.self)
-            var token = PyToken(kind: kind, text: text, line: line, column: column)
-            token.bracket = bracket
-            if kind == .op || kind == .name, let level = PythonExpressionParser.operatorLevel[text] {
-                token.binaryLevel = Int8(level)
-            }
-            tokens.append(token)
+        /// Appends a token whose text is the bytes `start..<end` (none for line breaks).
+        mutating func emit(
+            _ kind: PyToken.Kind, _ start: Int, _ end: Int, line: Int, column: Int, bracket: Int8 = 0,
+            level: Int8 = -1, isKeyword: Bool = false
+        ) {
+            if !keepTrivia && (kind == .nl || kind == .comment) { return }
+            let text =
+                kind == .newline || kind == .nl
+                ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            tokens.append(
+                PyToken(
+                    kind: kind, text: text, line: line, column: column, isKeyword: isKeyword, bracket: bracket,
+                    binaryLevel: level))
         }
 
         mutating func newLine(at index: Int) {
@@ -214,21 +333,26 @@ package struct PythonTokenizer: Sendable {
             if lineHasCode {
                 tokens.append(PyToken(kind: .newline, text: "", line: line, column: column(of: pos)))
             }
-            tokens.append(PyToken(kind: .endMarker, text: "", line: line, column: 0))
+            if keepTrivia { tokens.append(PyToken(kind: .endMarker, text: "", line: line, column: 0)) }
         }
 
         mutating func scanNameOrPrefixedString() {
             let start = pos
             while pos < bytes.count && Self.isNameChar(bytes[pos]) { pos += 1 }
-            if pos < bytes.count, bytes[pos] == 0x22 || bytes[pos] == 0x27, pos - start <= 2 {
-                let prefix = String(decoding: bytes[start..<pos], as: UTF8.self).lowercased()
-                if PythonTokenizer.stringPrefixes.contains(prefix) {
-                    scanString(prefixStart: start, quoteAt: pos)
-                    return
-                }
+            if pos < bytes.count, bytes[pos] == 0x22 || bytes[pos] == 0x27, pos - start <= 2,
+                PythonTokenizer.prefixFlags(bytes[start..<pos]) != nil
+            {
+                scanString(prefixStart: start, quoteAt: pos)
+                return
             }
             if pos > start {
-                emit(.name, start, pos, line: line, column: column(of: start))
+                var level: Int8 = -1
+                var keyword = false
+                if let packed = PythonTokenizer.packed(bytes[start..<pos]), PythonTokenizer.isKeyword(packed: packed) {
+                    keyword = true
+                    level = PythonTokenizer.keywordLevels[packed] ?? -1
+                }
+                emit(.name, start, pos, line: line, column: column(of: start), level: level, isKeyword: keyword)
             } else {
                 emit(.error, start, start + 1, line: line, column: column(of: start))
                 pos = start + 1
@@ -276,11 +400,13 @@ package struct PythonTokenizer: Sendable {
             }
             if length > 0 {
                 pos += length
-                emit(.op, start, pos, line: line, column: column)
+                emit(
+                    .op, start, pos, line: line, column: column,
+                    level: PythonTokenizer.operatorLevel(b0, b1, length: length))
                 return
             }
             pos += 1
-            if PythonTokenizer.oneCharOps.contains(b0) {
+            if PythonTokenizer.isOneCharOp(b0) {
                 var bracket: Int8 = 0
                 switch b0 {
                 case 0x28, 0x5B, 0x7B:
@@ -291,7 +417,9 @@ package struct PythonTokenizer: Sendable {
                     bracket = -1
                 default: break
                 }
-                emit(.op, start, pos, line: line, column: column, bracket: bracket)
+                emit(
+                    .op, start, pos, line: line, column: column, bracket: bracket,
+                    level: PythonTokenizer.operatorLevel(b0, 0, length: 1))
             } else {
                 // Skip the rest of a multi-byte character so that one error token stands for it.
                 while pos < bytes.count && bytes[pos] & 0xC0 == 0x80 { pos += 1 }
@@ -303,20 +431,30 @@ package struct PythonTokenizer: Sendable {
         mutating func scanString(prefixStart: Int, quoteAt: Int) {
             let startLine = line
             let startColumn = column(of: prefixStart)
-            let prefix = String(decoding: bytes[prefixStart..<quoteAt], as: UTF8.self)
-            let lower = prefix.lowercased()
+            let flags = PythonTokenizer.prefixFlags(bytes[prefixStart..<quoteAt]) ?? (false, false, false)
+            let prefix =
+                quoteAt == prefixStart
+                ? "" : String(decoding: UnsafeBufferPointer(rebasing: bytes[prefixStart..<quoteAt]), as: UTF8.self)
             pos = quoteAt
             var literal = PyStringLiteral(
-                prefix: prefix, isRaw: lower.contains("r"), isBytes: lower.contains("b"),
-                isFormatted: lower.contains("f") || lower.contains("t"), isTriple: false, terminated: false,
-                hasInterpolation: false, value: "")
-            var value: [UInt8] = []
+                prefix: prefix, isRaw: flags.raw, isBytes: flags.bytes, isFormatted: flags.formatted, isTriple: false,
+                terminated: false, hasInterpolation: false, value: "")
+            // Taken out of `scratch` so that clearing it does not copy the buffer.
+            var value = scratch
+            scratch = []
+            value.removeAll(keepingCapacity: true)
             scanStringBody(&literal, &value, nesting: 0)
-            literal.value =
-                literal.isBytes
-                ? String(String.UnicodeScalarView(value.map { Unicode.Scalar($0) }))
-                : String(decoding: value, as: UTF8.self)
-            tokens.append(PyToken(kind: .string, text: "", line: startLine, column: startColumn, string: literal))
+            if literal.isBytes && value.contains(where: { $0 >= 0x80 }) {
+                literal.value = String(String.UnicodeScalarView(value.map { Unicode.Scalar($0) }))
+            } else {
+                literal.value = String(decoding: value, as: UTF8.self)
+            }
+            scratch = value
+            var token = PyToken(
+                kind: .string, text: "", line: startLine, column: startColumn, isKeyword: false, bracket: 0,
+                binaryLevel: -1)
+            token.string = literal
+            tokens.append(token)
         }
 
         /// Scans from the opening quote at `pos` to just past the closing quote, appending the decoded value
@@ -463,11 +601,18 @@ package struct PythonTokenizer: Sendable {
                     while prefixStart > 0 && Self.isNameChar(bytes[prefixStart - 1]) && pos - prefixStart < 2 {
                         prefixStart -= 1
                     }
-                    let lower = String(decoding: bytes[prefixStart..<pos], as: UTF8.self).lowercased()
+                    // Letters before the quote that are not a prefix (a name ending next to it) read as one.
+                    let letters = bytes[prefixStart..<pos]
+                    let flags =
+                        PythonTokenizer.prefixFlags(letters)
+                        ?? (
+                            letters.contains { $0 | 0x20 == UInt8(ascii: "r") },
+                            letters.contains { $0 | 0x20 == UInt8(ascii: "b") },
+                            letters.contains { $0 | 0x20 == UInt8(ascii: "f") || $0 | 0x20 == UInt8(ascii: "t") }
+                        )
                     var inner = PyStringLiteral(
-                        prefix: lower, isRaw: lower.contains("r"), isBytes: lower.contains("b"),
-                        isFormatted: lower.contains("f") || lower.contains("t"), isTriple: false, terminated: false,
-                        hasInterpolation: false, value: "")
+                        prefix: "", isRaw: flags.0, isBytes: flags.1, isFormatted: flags.2, isTriple: false,
+                        terminated: false, hasInterpolation: false, value: "")
                     var ignored: [UInt8] = []
                     scanStringBody(&inner, &ignored, nesting: nesting + 1)
                 } else {

@@ -27,9 +27,10 @@ package enum JSONReport {
         summary(report, to: &w)
         w.key("results")
         w.beginArray()
-        for result in report.orderedResults {
+        // Through the sorted indexes: a huge report's results are not copied to be sorted.
+        for index in report.resultOrder {
             w.element()
-            write(result, options: options, to: &w)
+            write(report.results[index], options: options, to: &w)
         }
         w.endArray()
         w.key("skipped")

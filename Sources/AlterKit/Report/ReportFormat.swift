@@ -39,10 +39,15 @@ extension ScanReport {
     }
 
     /// Results in a stable order: normalised name, version, then where they were declared.
-    package var orderedResults: [PackageResult] {
-        results.sorted { a, b in
-            let x = a.dependency
-            let y = b.dependency
+    package var orderedResults: [PackageResult] { resultOrder.map { results[$0] } }
+
+    /// The indexes of `results` in report order (`orderedResults` without copying the results: a huge report
+    /// holds its results once).
+    package var resultOrder: [Int] {
+        let results = self.results
+        return results.indices.sorted { i, j in
+            let x = results[i].dependency
+            let y = results[j].dependency
             if x.normalizedName != y.normalizedName { return x.normalizedName < y.normalizedName }
             if (x.version ?? "") != (y.version ?? "") { return Self.versionOrder(x.version ?? "", y.version ?? "") }
             if x.specifier != y.specifier { return x.specifier < y.specifier }

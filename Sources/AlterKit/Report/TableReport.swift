@@ -7,7 +7,9 @@ package enum TableReport {
 
     package static func render(_ report: ScanReport, options: ReportOptions) -> String {
         let width = max(options.width, minimumWidth)
-        let results = report.orderedResults
+        // Rows in report order, read through their indexes: the results are never copied.
+        let order = report.resultOrder
+        let results = order.lazy.map { report.results[$0] }
         var lines: [String] = []
 
         if results.isEmpty {
@@ -67,7 +69,7 @@ package enum TableReport {
                 contentsOf: wrap(
                     "Not checked — a data source could not answer (never read this as clean):", width: width, indent: ""
                 ))
-            for result in report.orderedResults where !result.failures.isEmpty {
+            for result in results where !result.failures.isEmpty {
                 for failure in result.failures {
                     lines.append(
                         contentsOf: wrap(

@@ -3,7 +3,9 @@ import Foundation
 /// PyPI project metadata fetched before, in SQLite, keyed by normalised project name, with a TTL. A "no such
 /// project" answer (404) is kept too, for a shorter time (a name can be registered at any moment). Failures
 /// (429, 5xx, malformed bodies) are never stored. `last_serial` is recorded so a later fetch can tell whether the
-/// project changed.
+/// project changed, and the index's `ETag`, so that an expired entry is revalidated (`If-None-Match`, 304) instead
+/// of fetched again. PEP 740 provenance answers are kept by file hash, without expiry: a file's attestations are
+/// published with the file and never change, so a file is asked about once.
 package final class MetadataCache: Sendable {
     /// The file name under the cache directory.
     package static let fileName = "metadata.sqlite"
@@ -23,7 +25,16 @@ package final class MetadataCache: Sendable {
             CHECK (found = 0 OR payload IS NOT NULL)
         ) WITHOUT ROWID;
         CREATE INDEX projects_by_expiry ON projects (expires_at);
+        """,
         """
+        ALTER TABLE projects ADD COLUMN etag TEXT;
+        CREATE TABLE provenance (
+            file TEXT PRIMARY KEY NOT NULL CHECK (length(file) > 0),
+            present INTEGER NOT NULL CHECK (present IN (0, 1)),
+            publishers TEXT NOT NULL,
+            stored_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     package let database: SQLiteDatabase
@@ -61,8 +72,52 @@ package final class MetadataCache: Sendable {
             .first?.int(0)
     }
 
-    /// Stores an answer until `now + ttl` (a 404 at most `notFoundTTL`). A `ttl` of 0 stores nothing.
-    package func store(_ lookup: MetadataLookup, for name: String, now: Date, ttl: TimeInterval) throws {
+    /// A found project's stored answer and its `ETag`, expired or not: what an expired entry is revalidated with.
+    package func revalidatable(_ name: String) throws -> (project: PyPIProject, etag: String)? {
+        let rows = try database.query(
+            "SELECT payload, etag FROM projects WHERE name = ? AND found = 1 AND etag IS NOT NULL",
+            [PackageName.normalize(name)])
+        guard let row = rows.first, let payload = row.data(0), let etag = row.string(1),
+            let project = try? JSONDecoder().decode(PyPIProject.self, from: payload)
+        else { return nil }
+        return (project, etag)
+    }
+
+    /// The index said the stored answer still holds (304): it is trusted for another `ttl`.
+    package func refresh(_ name: String, now: Date, ttl: TimeInterval) throws {
+        guard ttl > 0 else { return }
+        try database.execute(
+            "UPDATE projects SET stored_at = ?, expires_at = ? WHERE name = ?",
+            [now.timeIntervalSince1970, now.addingTimeInterval(ttl).timeIntervalSince1970, PackageName.normalize(name)])
+    }
+
+    /// The provenance answer stored for one file (`sha256:HEX`, or `name/version/filename` without a digest).
+    package func provenance(file: String) throws -> ProvenanceLookup? {
+        guard let row = try database.query("SELECT present, publishers FROM provenance WHERE file = ?", [file]).first
+        else { return nil }
+        guard row.int(0) == 1 else { return .absent }
+        let publishers = (row.string(1) ?? "").split(separator: "\n").map(String.init)
+        return .present(publishers: publishers)
+    }
+
+    /// Keeps one file's provenance answer for good.
+    package func storeProvenance(_ lookup: ProvenanceLookup, file: String, now: Date) throws {
+        let present: Int64
+        let publishers: [String]
+        switch lookup {
+        case .present(let names): (present, publishers) = (1, names)
+        case .absent: (present, publishers) = (0, [])
+        }
+        try database.execute(
+            "INSERT OR REPLACE INTO provenance (file, present, publishers, stored_at) VALUES (?, ?, ?, ?)",
+            [file, present, publishers.joined(separator: "\n"), now.timeIntervalSince1970])
+    }
+
+    /// Stores an answer until `now + ttl` (a 404 at most `notFoundTTL`). A `ttl` of 0 stores nothing. `etag` is
+    /// the index's validator for a found project.
+    package func store(
+        _ lookup: MetadataLookup, for name: String, now: Date, ttl: TimeInterval, etag: String? = nil
+    ) throws {
         guard ttl > 0 else { return }
         let key = PackageName.normalize(name)
         switch lookup {
@@ -71,12 +126,16 @@ package final class MetadataCache: Sendable {
             encoder.outputFormatting = [.sortedKeys]
             let payload = try encoder.encode(project)
             let serial: SQLiteValue = project.lastSerial.map { .integer(Int64($0)) } ?? .null
+            let validator: SQLiteValue = etag.map { .text($0) } ?? .null
             try database.execute(
                 """
-                INSERT OR REPLACE INTO projects (name, found, last_serial, stored_at, expires_at, payload)
-                VALUES (?, 1, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO projects (name, found, last_serial, stored_at, expires_at, payload, etag)
+                VALUES (?, 1, ?, ?, ?, ?, ?)
                 """,
-                [key, serial, now.timeIntervalSince1970, now.addingTimeInterval(ttl).timeIntervalSince1970, payload])
+                [
+                    key, serial, now.timeIntervalSince1970, now.addingTimeInterval(ttl).timeIntervalSince1970, payload,
+                    validator,
+                ])
         case .notFound:
             try database.execute(
                 """
@@ -95,7 +154,9 @@ package final class MetadataCache: Sendable {
     package func clear() throws -> Int {
         try database.transaction {
             try database.execute("DELETE FROM projects")
-            return database.changes
+            let projects = database.changes
+            try database.execute("DELETE FROM provenance")
+            return projects + database.changes
         }
     }
 

@@ -20,6 +20,9 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
 ///   http.
 /// - Proxies come from the environment given to `init` (`https_proxy`, `http_proxy`, `no_proxy`), never from the
 ///   process environment behind our back; loopback addresses never go through a proxy.
+/// - A request's `access` (pip's own `--cert`, `--client-cert`, `--proxy`, `--trusted-host` and credentials for that
+///   URL) overrides these for that request alone; basic credentials go to the request's host only.
+/// - `download(_:to:)` streams the body to a file and hashes it on the way: nothing is buffered whole.
 /// - Cancelling the calling task aborts the transfer and throws `CancellationError`.
 package final class CurlHTTPClient: HTTPClient, @unchecked Sendable {
     /// Tunables; the defaults suit the public APIs AlterKS talks to.
@@ -75,8 +78,26 @@ package final class CurlHTTPClient: HTTPClient, @unchecked Sendable {
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await perform(Transfer(request: request, settings: settings))
+    }
+
+    package func download(_ request: HTTPRequest, to path: String) async throws -> HTTPDownload {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw HTTPError.transport(url: request.url, message: "cannot write \(path): \(systemErrorMessage(errno))")
+        }
+        defer { close(fd) }
+        let sink = DownloadSink(fd: fd, path: path)
+        let response = try await perform(Transfer(request: request, settings: settings, sink: sink))
+        let hasher = sink.hasher
+        return HTTPDownload(
+            status: response.status, headers: response.headers, byteCount: sink.written,
+            sha256: hexString(hasher.finalize()))
+    }
+
+    private func perform(_ transfer: @autoclosure () throws -> Transfer) async throws -> HTTPResponse {
         try Task.checkCancellation()
-        let transfer = try Transfer(request: request, settings: settings)
+        let transfer = try transfer()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 transfer.continuation = continuation
@@ -97,12 +118,48 @@ struct TransferSettings: Sendable {
     var configuration: CurlHTTPClient.Configuration
 }
 
+/// Where a download's body goes instead of memory: a file, hashed as it is written. Loop thread only.
+final class DownloadSink {
+    let fd: Int32
+    let path: String
+    var hasher = SHA256()
+    var written = 0
+    /// The `errno` of a failed write (the transfer is aborted).
+    var writeError: Int32?
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Writes and hashes one chunk; false when the file could not take it.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                writeError = errno
+                return false
+            }
+            offset += n
+        }
+        hasher.update(bytes)
+        written += bytes.count
+        return true
+    }
+}
+
 /// One request in flight: its easy handle, what it has received, and how to answer the caller.
 final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     let easy: UnsafeMutableRawPointer
     var continuation: CheckedContinuation<HTTPResponse, any Error>?
+    /// The body, unless `sink` takes it.
     var body = Data()
+    let sink: DownloadSink?
+    /// Body bytes received so far (in `body` or through `sink`).
+    var received = 0
     var headers: [String: String] = [:]
     var bodyTooLarge = false
     /// Set under the loop's lock.
@@ -110,8 +167,9 @@ final class Transfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
-    init(request: HTTPRequest, settings: TransferSettings) throws {
+    init(request: HTTPRequest, settings: TransferSettings, sink: DownloadSink? = nil) throws {
         self.request = request
+        self.sink = sink
         guard let easy = curl_easy_init() else {
             throw HTTPError.transport(url: request.url, message: "could not create a curl handle")
         }
@@ -148,8 +206,16 @@ final class Transfer: @unchecked Sendable {
         guard url.hasPrefix("https://") || url.hasPrefix("http://"), !url.utf8.contains(0) else {
             throw HTTPError.invalidURL(url)
         }
-        // Plain HTTP is unverified: only loopback (test doubles, local mirrors) may use it.
-        try requireSecureURL(url)
+        // Plain HTTP is unverified: only loopback (test doubles, local mirrors) may use it, or a host the user told
+        // pip to trust (`--trusted-host`); https is verified in every case.
+        let access = request.access
+        if access?.allowsPlainHTTP == true {
+            guard (try? requireSecureURL(url)) != nil || url.lowercased().hasPrefix("http://") else {
+                throw HTTPError.insecureURL(url)
+            }
+        } else {
+            try requireSecureURL(url)
+        }
         try set(CURLOPT_URL, url)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
         try set(CURLOPT_REDIR_PROTOCOLS_STR, url.hasPrefix("https://") ? "https" : "http,https")
@@ -158,8 +224,21 @@ final class Transfer: @unchecked Sendable {
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_SSL_VERIFYPEER, 1)
         try set(CURLOPT_SSL_VERIFYHOST, 2)
-        if let ca = settings.caBundle { try set(CURLOPT_CAINFO, ca) }
-        try set(CURLOPT_PROXY, (url.hasPrefix("https://") ? settings.httpsProxy : settings.httpProxy) ?? "")
+        if let ca = access?.caBundle ?? settings.caBundle { try set(CURLOPT_CAINFO, ca) }
+        if let certificate = access?.clientCertificate {
+            // pip's --client-cert is one PEM file holding the key and the certificate.
+            try set(CURLOPT_SSLCERT, certificate)
+            try set(CURLOPT_SSLKEY, certificate)
+        }
+        try set(
+            CURLOPT_PROXY, access?.proxy ?? (url.hasPrefix("https://") ? settings.httpsProxy : settings.httpProxy) ?? ""
+        )
+        if let credential = access?.credential {
+            // Sent to this URL's host only (CURLOPT_UNRESTRICTED_AUTH stays off): a redirect elsewhere loses it.
+            try set(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC
+            try set(CURLOPT_USERNAME, credential.user)
+            try set(CURLOPT_PASSWORD, credential.password)
+        }
         try set(CURLOPT_NOPROXY, settings.noProxy.joined(separator: ","))
         try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
         try set(CURLOPT_PIPEWAIT, 1)
@@ -223,13 +302,16 @@ final class Transfer: @unchecked Sendable {
             alterks_curl_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { pointer, size, count, userdata in
                 let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
                 let length = size * count
-                if transfer.body.count + length > transfer.request.maxBodyBytes {
+                if transfer.received + length > transfer.request.maxBodyBytes {
                     transfer.bodyTooLarge = true
                     return 0  // aborts the transfer with CURLE_WRITE_ERROR
                 }
-                if let pointer, length > 0 {
-                    transfer.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+                transfer.received += length
+                guard let pointer, length > 0 else { return length }
+                if let sink = transfer.sink {
+                    return sink.append(UnsafeRawBufferPointer(start: pointer, count: length)) ? length : 0
                 }
+                transfer.body.append(UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
                 return length
             }, CURLOPT_WRITEFUNCTION)
         try check(
@@ -266,6 +348,10 @@ final class Transfer: @unchecked Sendable {
         let url = request.url
         if bodyTooLarge || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(HTTPError.bodyTooLarge(url: url, limit: request.maxBodyBytes))
+        }
+        if let sink, let error = sink.writeError {
+            return .failure(
+                HTTPError.transport(url: url, message: "cannot write \(sink.path): \(systemErrorMessage(error))"))
         }
         switch code {
         case CURLE_OK:

@@ -75,6 +75,18 @@ package struct RetryingHTTPClient: HTTPClient {
     }
 
     package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await retrying(request, { try await base.send($0) }, status: { ($0.status, $0.headers) })
+    }
+
+    /// Each attempt writes the file afresh; the last attempt's file and answer are what the caller gets.
+    package func download(_ request: HTTPRequest, to path: String) async throws -> HTTPDownload {
+        try await retrying(request, { try await base.download($0, to: path) }, status: { ($0.status, $0.headers) })
+    }
+
+    private func retrying<Answer>(
+        _ request: HTTPRequest, _ attemptOnce: (HTTPRequest) async throws -> Answer,
+        status: (Answer) -> (Int, [String: String])
+    ) async throws -> Answer {
         var spent = 0.0
         var attempt = 0
         while true {
@@ -83,9 +95,9 @@ package struct RetryingHTTPClient: HTTPClient {
             let remaining = policy.totalBudget - spent
             attemptRequest.timeout = max(0.001, min(request.timeout, remaining))
             let started = elapsed()
-            let outcome: Result<HTTPResponse, any Error>
+            let outcome: Result<Answer, any Error>
             do {
-                outcome = .success(try await base.send(attemptRequest))
+                outcome = .success(try await attemptOnce(attemptRequest))
             } catch {
                 outcome = .failure(error)
             }
@@ -93,9 +105,10 @@ package struct RetryingHTTPClient: HTTPClient {
 
             let delay: Double
             switch outcome {
-            case .success(let response):
-                guard RetryPolicy.isRetryable(status: response.status) else { return response }
-                delay = retryAfter(response) ?? backoff(attempt)
+            case .success(let answer):
+                let (code, headers) = status(answer)
+                guard RetryPolicy.isRetryable(status: code) else { return answer }
+                delay = retryAfter(HTTPResponse(status: code, headers: headers)) ?? backoff(attempt)
             case .failure(let error):
                 if error is CancellationError || Task.isCancelled { throw error }
                 guard RetryPolicy.isRetryable(error: error) else { throw error }

@@ -65,4 +65,24 @@ import Testing
         #expect(help.output.contains("osv_db_url"), "\(help.output)")
         #expect(!help.output.contains("osv_database_url"), "\(help.output)")
     }
+
+    /// Every report names the policy files it applied (issue #14, "trust follows the person"): the JSON report's
+    /// sources list the configuration file the scan ran under, with its role.
+    @Test func theReportNamesThePolicyFileItApplied() async throws {
+        let sandbox = try HardeningSandbox()
+        defer { sandbox.remove() }
+        let server = try LoopbackHTTPServer(handler: try MiniOSV.handler())
+        defer { server.stop() }
+        let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
+        let requirements = try sandbox.write("requirements.txt", "six==1.16.0\n")
+        let result = await sandbox.scanJSON(config: config, requirements: requirements)
+        #expect(result.status == ExitStatus.clean.rawValue, "\(result.output)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let sources = try #require(report["sources"] as? [[String: Any]])
+        // The sandbox's user configuration and the explicit --config file: both applied, both named.
+        let policies = sources.filter { $0["name"] as? String == "policy" }
+        let explicit = policies.first { $0["location"] as? String == config }
+        #expect((explicit?["note"] as? String)?.hasPrefix("explicit") == true, "\(sources)")
+        #expect(policies.contains { ($0["note"] as? String)?.hasPrefix("user") == true }, "\(sources)")
+    }
 }

@@ -192,4 +192,54 @@ import Testing
         #expect(try world.testbed.installed() == ["tinyclean": "1.0"])
         #expect(err.text.contains("2.0"), "\(err.text)")
     }
+
+    /// An index release whose upload time PyPI does not give cannot be held to `min_release_age`: the gate treats
+    /// that as a source failure (`on_source_error`, block by default), never as old enough (issue #14, item 4).
+    @Test func aReleaseWithoutAnUploadTimeIsNotOldEnough() async throws {
+        let world = try await world("e2e-no-upload-time", records: [])
+        defer { world.stop() }
+        let old = Date().addingTimeInterval(-400 * 86400)
+        let json = Self.projectJSON("tinyclean", uploads: [("1.0", old)]).replacingOccurrences(
+            of: #""upload_time_iso_8601": "[^"]*","#, with: "", options: .regularExpression)
+        #expect(!json.contains("upload_time"))
+        world.pypi.setProject("tinyclean", .json(json))
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        let err = BufferStream()
+        let code = try await world.gate(["tinyclean"], err: err, minReleaseAge: "48")
+        #expect(code != 0, "\(err.text)\n\(world.testbed.logText)")
+        #expect(err.text.contains("upload time unknown (PyPI gives no upload time for 1.0)"), "\(err.text)")
+        #expect(try world.testbed.installed() == [:])
+    }
+}
+
+/// Issue #13 item 3: a warm gate asks the network for nothing that cannot have changed. With every cache warm the
+/// only request is OSV's querybatch; with the verdicts recomputed (another policy) the metadata, the provenance
+/// answers (kept by file) and the artifacts still come from the caches.
+@Suite struct WarmGateRequestTests {
+    @Test func aWarmGateMakesOnlyTheQuerybatch() async throws {
+        let world = try await GateEngineEndToEndTests().world("e2e-warm-requests", records: [])
+        defer { world.stop() }
+        try world.testbed.wheels.wheel(name: "tinydep", version: "1.0")
+        try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
+        let first = BufferStream()
+        #expect(try await world.gate(["tinyapp"], err: first) == 0, "\(first.text)\n\(world.testbed.logText)")
+        #expect(world.pypi.requestCount > 0)
+
+        for (round, threshold) in [(1, 95), (2, 90)] {
+            _ = try runProcess(
+                world.testbed.pip, ["uninstall", "-y", "-q", "tinyapp", "tinydep"],
+                environment: world.testbed.environment)
+            let osvBefore = world.osv.totalRequests
+            let batchesBefore = world.osv.batchRequests
+            let pypiBefore = world.pypi.requestCount
+            let err = BufferStream()
+            #expect(
+                try await world.gate(["tinyapp"], err: err, riskThreshold: threshold) == 0,
+                "\(err.text)\n\(world.testbed.logText)")
+            #expect(try world.testbed.installed() == ["tinyapp": "1.0", "tinydep": "1.0"])
+            #expect(world.osv.totalRequests - osvBefore == 1, "round \(round)")
+            #expect(world.osv.batchRequests - batchesBefore == 1, "round \(round)")
+            #expect(world.pypi.requestCount - pypiBefore == 0, "round \(round): \(world.pypi.requestedPaths)")
+        }
+    }
 }

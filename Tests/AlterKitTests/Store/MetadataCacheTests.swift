@@ -42,7 +42,7 @@ import Testing
     @Test func undecodablePayloadIsAMiss() throws {
         try withCache { cache in
             try cache.database.execute(
-                "INSERT INTO projects VALUES ('bad', 1, NULL, ?, ?, ?)",
+                "INSERT INTO projects (name, found, last_serial, stored_at, expires_at, payload) VALUES ('bad', 1, NULL, ?, ?, ?)",
                 [Recorded.now.timeIntervalSince1970, Recorded.now.timeIntervalSince1970 + 60, Data("garbage".utf8)])
             #expect(try cache.lookup("bad", now: Recorded.now) == nil)
             #expect(try cache.database.query("SELECT count(*) FROM projects").first?.int(0) == 0)
