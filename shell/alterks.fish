@@ -120,6 +120,8 @@ function _alterks_index_on
     set -gx UV_DEFAULT_INDEX $url/simple/
     set -gx UV_INDEX_URL $url/simple/
     set -gx ALTERKS_INDEX_URL $url
+    # `set` passes on the status before it (the `set -e` of an unset variable: 4): activation succeeded.
+    return 0
 end
 
 function _alterks_index_off
