@@ -23,6 +23,8 @@ package struct InstallGate: Sendable {
     /// Where a bypass is recorded.
     package var bypassLog: (any BypassLog)?
     package var options: GateOptions
+    /// Tells which pip runs (pip 26.0+ gets `--uploaded-prior-to` for the minimum release age).
+    package var pipVersionProbe = PipVersionProbe.live
 
     package init(
         services: Services, launcher: any AttachedProcessLauncher, quarantine: (any QuarantineService)?,
@@ -90,6 +92,9 @@ package struct InstallGate: Sendable {
         var exclusions: [String] = []
         var report: PipReport
         var round = 0
+        // pip 26.0+ leaves out the releases younger than the minimum age itself: one resolution instead of one per
+        // too-young release. The gate still checks every upload time afterwards.
+        var priorTo = uploadedPriorTo(pip: pip, decider: decider)
         while true {
             round += 1
             let reportPath = workspace.path("report-\(round).json")
@@ -98,9 +103,20 @@ package struct InstallGate: Sendable {
             let dryRun = try await services.processes.run(
                 pip.executable,
                 pip.arguments(
-                    invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath, onlyBinary: wheelsOnly)),
+                    invocation.dryRunArguments(
+                        report: reportPath, exclusions: exclusionsPath, onlyBinary: wheelsOnly,
+                        uploadedPriorTo: priorTo)),
                 environment: pipEnvironment, currentDirectory: nil, stdin: nil)
             outcome.timings.pipDryRun += ContinuousClock.now - dryRunStart
+            if dryRun.exitCode != 0, let used = priorTo {
+                // An index without upload times (or an older pip after all) fails with the option: resolve as
+                // before, and the gate's own check decides.
+                diagnostics.debug("pip's dry run with --uploaded-prior-to \(used) failed; resolving without it")
+                priorTo = nil
+                round -= 1
+                continue
+            }
+            outcome.uploadedPriorTo = priorTo
             if dryRun.exitCode != 0 {
                 if wheelsOnly,
                     let refusal = try await sourceOnlyRefusal(
@@ -332,6 +348,13 @@ package struct InstallGate: Sendable {
         }
     }
 
+    /// `--uploaded-prior-to`'s value for the dry run (now minus the minimum release age), when the check is on and
+    /// `pip` is 26.0 or newer; else nil.
+    func uploadedPriorTo(pip: PipCommand, decider: GateDecider) -> String? {
+        guard decider.minReleaseAgeHours > 0, pipVersionProbe.supportsUploadedPriorTo(pip) else { return nil }
+        return PyPIDate.format(services.clock.now().addingTimeInterval(-decider.minReleaseAgeHours * 3600))
+    }
+
     static func key(_ dependency: Dependency) -> String {
         dependency.normalizedName + "==" + (dependency.version ?? "")
     }
@@ -352,7 +375,7 @@ package struct InstallGate: Sendable {
         let blocked = pairs.filter { $0.1.verdict.action == .block }
         let quarantined = pairs.filter { $0.1.verdict.action == .quarantine }
         for (item, decision) in blocked {
-            diagnostics.emit(Diagnostic(.error, "BLOCKED \(Self.describe(item)): \(Self.reasons(decision.verdict))"))
+            tell(.error, item, decision)
         }
         if !blocked.isEmpty {
             diagnostics.emit(Diagnostic(.error, "nothing was installed"))
@@ -361,12 +384,11 @@ package struct InstallGate: Sendable {
             return outcome
         }
         for (item, decision) in pairs where decision.verdict.action == .alert {
-            diagnostics.warning("ALERT \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+            tell(.warning, item, decision)
         }
         if options.gateOnly || (invocation.isDryRun && !quarantined.isEmpty) {
             for (item, decision) in quarantined {
-                diagnostics.warning(
-                    "would quarantine \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+                tell(.warning, item, decision, label: "would quarantine")
             }
             if options.gateOnly {
                 outcome.result = .gateOnly
@@ -374,6 +396,18 @@ package struct InstallGate: Sendable {
                 return outcome
             }
             outcome.result = .quarantined
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
+        if !quarantined.isEmpty, invocation.savesFiles {
+            // pip download / pip wheel hand files to the user: nothing that needs quarantine is handed out.
+            for (item, decision) in quarantined {
+                diagnostics.emit(
+                    Diagnostic(
+                        .error, "HELD \(Self.describe(item)): \(Self.reasons(decision.verdict)) (needs quarantine)"))
+            }
+            diagnostics.emit(Diagnostic(.error, "nothing was saved"))
+            outcome.result = .blocked
             outcome.exitCode = ExitStatus.findings.rawValue
             return outcome
         }
@@ -443,12 +477,21 @@ package struct InstallGate: Sendable {
             let folder = try await VerifiedFolder.prepare(
                 plan.verified, store: store, at: workspace.path("files"), concurrency: 16)
             outcome.timings.fetch += ContinuousClock.now - fetchStart
+            let split = plan.requestedAndDependencies(
+                pipVersion: pipVersionProbe.version(of: pip), noDeps: invocation.asksNoDeps || invocation.savesFiles)
             let requirements = try workspace.write(
                 "requirements-verified.txt",
-                try carriedFormatLines(sources.files) + plan.verified.map(ArgumentSafety.verifiedRequirementLine))
+                try carriedFormatLines(sources.files)
+                    + (split?.requested.map { try ArgumentSafety.verifiedRequirementLine($0, extras: true) }
+                        ?? plan.verified.map { try ArgumentSafety.verifiedRequirementLine($0) }))
+            let constraints = try split.map { split in
+                try workspace.write(
+                    "constraints-verified.txt",
+                    try split.dependencies.map { try ArgumentSafety.verifiedRequirementLine($0) })
+            }
             guard
                 let arguments = invocation.verifiedInstallArguments(
-                    requirements: requirements, folder: folder.path, onlyBinary: wheelsOnly)
+                    requirements: requirements, constraints: constraints, folder: folder.path, onlyBinary: wheelsOnly)
             else { throw GateError.unsplittableOptions }
             outcome.installArguments = arguments
             let code = try await launcher.run(
@@ -554,11 +597,9 @@ package struct InstallGate: Sendable {
                     name: item.dependency.name, version: item.dependency.version ?? "", reason: "\(error)")
             }
             outcome.quarantined.append(record)
-            diagnostics.emit(
-                Diagnostic(
-                    .error,
-                    "QUARANTINED \(Self.describe(item)) → \(record.directory): \(Self.reasons(decision.verdict)) "
-                        + "(`alterks quarantine inspect \(record.normalizedName)`)"))
+            tell(
+                .error, item, decision, extra: " → \(record.directory)",
+                suffix: " (`alterks quarantine inspect \(record.normalizedName)`)")
         }
 
         let quarantinedNames = Set(quarantined.map { $0.0.dependency.normalizedName })
@@ -594,6 +635,21 @@ package struct InstallGate: Sendable {
     static func describe(_ item: PipReportItem) -> String {
         let base = "\(item.dependency.name) \(item.dependency.version ?? "")"
         return item.dependency.direct == false ? base + " (a dependency)" : base
+    }
+
+    /// One line per flagged package — what flagged it, at a glance — then the way out (an info line); every reason in
+    /// full (advisory summaries included) only with `--verbose`.
+    private func tell(
+        _ level: Diagnostic.Level, _ item: PipReportItem, _ decision: GateDecision, label: String? = nil,
+        extra: String = "", suffix: String = ""
+    ) {
+        let glance = decision.glance
+        let dependency = item.dependency.direct == false ? " (a dependency)" : ""
+        diagnostics.emit(Diagnostic(level, glance.headline(label: label, extra: dependency + extra) + suffix))
+        if let wayOut = glance.wayOut(now: services.clock.now()) { diagnostics.info("  way out: " + wayOut) }
+        for reason in decision.verdict.reasons {
+            diagnostics.debug("  - [\(reason.action.rawValue)] \(reason.message)")
+        }
     }
 
     /// The verdict's reasons, strictest first, on one line.
@@ -711,6 +767,8 @@ package struct GateOutcome: Sendable {
     package var excluded: [ExcludedRelease] = []
     package var quarantined: [QuarantineRecord] = []
     package var installMode: InstallMode?
+    /// The `--uploaded-prior-to` pip's final dry run resolved with (pip 26.0+ and a minimum release age), if any.
+    package var uploadedPriorTo: String?
     /// The argv (without argv[0]) of the final pip install, when one ran (the one from verified files when both ran).
     package var installArguments: [String]?
     /// The argv of the `--no-deps` install of what pip builds itself, when one ran.
