@@ -191,7 +191,8 @@ import Testing
 
     @Test func aPrivateUpstreamWithNetrcCredentialsWorksThroughIt() async throws {
         let world = try await Self.world("index-netrc", credential: ("bob", "hunter2")) { upstream in
-            let netrc = upstream.folder.deletingLastPathComponent().appendingPathComponent("netrc")
+            let folder = upstream.folder ?? URL(fileURLWithPath: NSTemporaryDirectory())
+            let netrc = folder.deletingLastPathComponent().appendingPathComponent("netrc")
             try? Data("machine 127.0.0.1\n  login bob\n  password hunter2\n".utf8).write(to: netrc)
             return ["PIP_INDEX_URL": upstream.indexURL, "NETRC": netrc.path, "PIP_CONFIG_FILE": "/dev/null"]
         }
