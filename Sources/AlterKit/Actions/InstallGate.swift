@@ -423,7 +423,20 @@ package struct InstallGate: Sendable {
 
     /// The final install: every verified file from the private folder (no index, no resolution, no download),
     /// then what pip must build itself with `--no-deps`. `outcome.result` says how it ended.
+    /// Timed as `pipInstall` (placing the files included).
     private func installFinal(
+        _ items: [PipReportItem], pip: PipCommand, invocation: PipInvocation, sources: SourcePlan,
+        decider: GateDecider, outcome: GateOutcome, workspace: Workspace
+    ) async throws -> GateOutcome {
+        let installStart = ContinuousClock.now
+        var finished = try await installFinalUntimed(
+            items, pip: pip, invocation: invocation, sources: sources, decider: decider, outcome: outcome,
+            workspace: workspace)
+        finished.timings.pipInstall += ContinuousClock.now - installStart
+        return finished
+    }
+
+    private func installFinalUntimed(
         _ items: [PipReportItem], pip: PipCommand, invocation: PipInvocation, sources: SourcePlan,
         decider: GateDecider, outcome: GateOutcome, workspace: Workspace
     ) async throws -> GateOutcome {
@@ -435,8 +448,6 @@ package struct InstallGate: Sendable {
         }
         outcome.installMode = .verifiedFiles
         outcome.result = .installed
-        let installStart = ContinuousClock.now
-        defer { outcome.timings.pipInstall += ContinuousClock.now - installStart }
         if !plan.verified.isEmpty {
             let store = decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
             let fetchStart = ContinuousClock.now
