@@ -1,8 +1,9 @@
 /// What the shim does with a pip command line.
 public enum PipCommandKind: Sendable, Hashable {
-    /// Hand it to the real pip unchanged: every command but `install`, `install --help`, `pip --version install`.
+    /// Hand it to the real pip unchanged: every command but `install`/`download`/`wheel`, their `--help`,
+    /// `pip --version install`.
     case passThrough
-    /// An install: it goes through the gate.
+    /// An install, download or wheel: it goes through the gate.
     case install
 }
 
@@ -52,10 +53,10 @@ public struct PipCommandLine: Sendable, Hashable {
     /// Whether the shim must gate this command line.
     public var kind: PipCommandKind {
         if uncertain {
-            // An option we do not know may take a value; if `install` appears anywhere, gate it (fail closed).
-            return arguments.contains("install") ? .install : .passThrough
+            // An option we do not know may take a value; if a gated command appears anywhere, gate it (fail closed).
+            return arguments.contains(where: PipOptions.gatedCommands.contains) ? .install : .passThrough
         }
-        guard command == "install" else { return .passThrough }
+        guard let command, PipOptions.gatedCommands.contains(command) else { return .passThrough }
         if globalsAskForHelpOrVersion || installAsksForHelp { return .passThrough }
         return .install
     }
@@ -71,7 +72,8 @@ public struct PipCommandLine: Sendable, Hashable {
     /// certainty: after an unknown option it might be that option's value. (`pip install --version X` is no
     /// help: pip ignores the flag there and installs X.)
     var installAsksForHelp: Bool {
-        for token in PipOptionParser(options: PipOptions.installAndGeneral).tokenize(commandArguments) {
+        let options = PipOptions.commandAndGeneral(command ?? "install")
+        for token in PipOptionParser(options: options).tokenize(commandArguments) {
             switch token.kind {
             case .option(let option, _):
                 if option.name == "--help" { return true }

@@ -98,6 +98,10 @@ public enum PipOptions {
         PipOption(["--report"], value: true),
         PipOption(["--no-clean"]),
         PipOption(["--uploaded-prior-to"], value: true),
+        // pip 26: a requirement source (PEP 723 script metadata) and two flags the final install must not inherit.
+        PipOption(["--requirements-from-script"], value: true),
+        PipOption(["--only-deps", "--only-dependencies"]),
+        PipOption(["--no-require-hashes"]),
         PipOption(["--index-url", "--pypi-url"], short: ["i"], value: true),
         PipOption(["--extra-index-url"], value: true),
         PipOption(["--no-index"]),
@@ -106,6 +110,34 @@ public enum PipOptions {
 
     /// What `pip install` accepts: its own options and the general ones.
     public static let installAndGeneral: [PipOption] = install + general
+
+    /// The commands the gate handles: `install`, and `download` and `wheel`, which fetch (and may build) the same
+    /// distributions.
+    public static let gatedCommands: Set<String> = ["install", "download", "wheel"]
+
+    /// What the gated `command` accepts, as far as the gate reads it: install's options (a superset of what
+    /// download and wheel share with it) plus download's `--dest` or wheel's `--wheel-dir`, `--no-verify`,
+    /// `--build-option`, and the general options.
+    public static func commandAndGeneral(_ command: String) -> [PipOption] {
+        switch command {
+        case "download":
+            return install + [
+                PipOption(["--dest", "--destination-dir", "--destination-directory"], short: ["d"], value: true)
+            ]
+                + general
+        case "wheel":
+            return install + [
+                PipOption(["--wheel-dir"], short: ["w"], value: true), PipOption(["--no-verify"]),
+                PipOption(["--build-option"], value: true),
+            ] + general
+        default:
+            return installAndGeneral
+        }
+    }
+
+    /// The options of `download`/`wheel` that `pip install` does not know: left out of the gate's dry run (an
+    /// install `--dry-run`), kept for the final command.
+    public static let notInstallOptions: Set<String> = ["--dest", "--wheel-dir", "--no-verify", "--build-option"]
 }
 
 /// One element of a pip command line, as optparse reads it, with the argv positions it came from.

@@ -140,8 +140,9 @@ public protocol ShimSystem: Sendable {
 }
 
 /// pip's standard console-script launcher, as pip (distlib) writes it into `bin/`:
-/// a shebang, `import re`/`import sys`, `from pip._internal.cli.main import main`, the `__main__` guard, the
-/// `sys.argv[0]` suffix fix-up and `sys.exit(main())`. Every other line makes it something else.
+/// a shebang, `import re`/`import sys`, `from pip._internal.cli.main import main` (pip 26: `… import cli`), the
+/// `__main__` guard, the `sys.argv[0]` suffix fix-up and `sys.exit(main())` (`sys.exit(cli())`) calling what was
+/// imported. Every other line makes it something else.
 public enum PipLauncher {
     /// Largest launcher read: pip's own is about 250 bytes.
     static let maximumSize = 4096
@@ -150,8 +151,8 @@ public enum PipLauncher {
     public static func isStandard(_ text: String) -> Bool {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let first = lines.first, first.hasPrefix("#!") else { return false }
-        var importsPip = false
-        var exits = false
+        var imported: String?
+        var called: String?
         for raw in lines.dropFirst() {
             let line = raw.trimmingSpaces()
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -162,11 +163,15 @@ public enum PipLauncher {
                 continue
             case "from pip._internal.cli.main import main", "from pip._internal import main",
                 "from pip._internal.main import main":
-                importsPip = true
+                imported = "main"
+            case "from pip._internal.cli.main import cli":
+                imported = "cli"
             case "if __name__ == '__main__':", "if __name__ == \"__main__\":":
                 continue
             case "sys.exit(main())":
-                exits = true
+                called = "main"
+            case "sys.exit(cli())":
+                called = "cli"
             default:
                 let fixups = [
                     "sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])",
@@ -176,7 +181,7 @@ public enum PipLauncher {
                 guard fixups.contains(line) else { return false }
             }
         }
-        return importsPip && exits
+        return imported != nil && called == imported
     }
 }
 

@@ -15,18 +15,22 @@ public struct GateTestbed: Sendable {
     public let wheels: WheelBuilder
     /// Where attached pip runs write.
     public let log: URL
+    /// Which pip the venv has.
+    public let pipVersion: TestPip
 
-    public static func make(_ label: String) async throws -> GateTestbed {
+    /// A testbed whose venv has `pip` (see `TestPip`: gate tests run under each).
+    public static func make(_ label: String, pip: TestPip = .machine) async throws -> GateTestbed {
         let root = try TestPaths.temporaryDirectory("alterks-\(label)")
         let index = root.appendingPathComponent("index")
         for folder in ["index", "tmp", "data", "state"] {
             try FileManager.default.createDirectory(
                 at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        let venv = try await PythonEnvironments.shared.makeVenv(at: root.appendingPathComponent("venv"))
+        let venv = try await PythonEnvironments.shared.makeVenv(at: root.appendingPathComponent("venv"), pip: pip)
         let log = root.appendingPathComponent("pip-output.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        return GateTestbed(root: root, index: index, venv: venv, wheels: WheelBuilder(directory: index), log: log)
+        return GateTestbed(
+            root: root, index: index, venv: venv, wheels: WheelBuilder(directory: index), log: log, pipVersion: pip)
     }
 
     /// The venv's pip.

@@ -8,7 +8,7 @@ import Foundation
 public actor PythonEnvironments {
     public static let shared = PythonEnvironments()
 
-    private var baseTask: Task<URL, any Error>?
+    private var baseTasks: [TestPip: Task<URL, any Error>] = [:]
     private var interpreterPath: String?
 
     /// The real interpreter behind `python3` on PATH (`sys.executable`, not a pyenv shim), resolved once; it must
@@ -33,25 +33,56 @@ public actor PythonEnvironments {
         return resolved
     }
 
-    /// The base venv (created once).
-    public func baseVenv() async throws -> URL {
-        if let baseTask { return try await baseTask.value }
-        let python = try interpreter()
-        let task = Task<URL, any Error> {
-            let root = try TestPaths.temporaryDirectory("alterks-base-venv")
-            let venv = root.appendingPathComponent("venv")
-            let result = try runProcess(
-                python, ["-m", "venv", venv.path], environment: PythonEnvironments.hermeticEnvironment())
-            guard result.status == 0 else { throw TestProcessError("venv creation failed: \(result.stderr)") }
-            return venv
+    /// The base venv of `pip` (created once per test process; a failure, such as a missing pip 26.3 wheel, is
+    /// remembered and thrown to every caller).
+    public func baseVenv(pip: TestPip = .machine) async throws -> URL {
+        if let task = baseTasks[pip] { return try await task.value }
+        let task: Task<URL, any Error>
+        switch pip {
+        case .machine:
+            let python = try interpreter()
+            task = Task {
+                let root = try TestPaths.temporaryDirectory("alterks-base-venv")
+                let venv = root.appendingPathComponent("venv")
+                let result = try runProcess(
+                    python, ["-m", "venv", venv.path], environment: PythonEnvironments.hermeticEnvironment())
+                guard result.status == 0 else { throw TestProcessError("venv creation failed: \(result.stderr)") }
+                return venv
+            }
+        case .pip26:
+            task = Task {
+                let wheel = try TestPip.pip26Wheel()
+                let root = try TestPaths.temporaryDirectory("alterks-base-venv-pip26")
+                let venv = try await self.makeVenv(at: root.appendingPathComponent("venv"))
+                let result = try runProcess(
+                    venv.appendingPathComponent("bin/python").path,
+                    ["-m", "pip", "install", "--quiet", "--no-index", "--no-deps", wheel.path],
+                    environment: PythonEnvironments.hermeticEnvironment())
+                let site = try Self.sitePackages(of: venv)
+                guard result.status == 0,
+                    FileManager.default.fileExists(atPath: site.appendingPathComponent("pip-26.3.dist-info").path)
+                else { throw TestProcessError("installing \(wheel.path) into \(venv.path) failed: \(result.stderr)") }
+                return venv
+            }
         }
-        baseTask = task
+        baseTasks[pip] = task
         return try await task.value
     }
 
-    /// A fresh venv at `destination` (a copy of the base venv with its paths rewritten).
-    public func makeVenv(at destination: URL) async throws -> URL {
-        let base = try await baseVenv()
+    /// The venv's `lib/pythonX.Y/site-packages`.
+    public static func sitePackages(of venv: URL) throws -> URL {
+        let lib = venv.appendingPathComponent("lib")
+        guard
+            let version = try FileManager.default.contentsOfDirectory(atPath: lib.path).first(where: {
+                $0.hasPrefix("python")
+            })
+        else { throw TestProcessError("no \(lib.path)/pythonX.Y") }
+        return lib.appendingPathComponent(version).appendingPathComponent("site-packages")
+    }
+
+    /// A fresh venv with `pip` at `destination` (a copy of its base venv with its paths rewritten).
+    public func makeVenv(at destination: URL, pip: TestPip = .machine) async throws -> URL {
+        let base = try await baseVenv(pip: pip)
         // Hard links: a copy costs no data. pip only adds and removes files (never rewrites one in place), and the
         // scripts rewritten below are replaced, not modified, so the base venv is never touched.
         let copy = try runProcess("/bin/cp", ["-al", base.path, destination.path])

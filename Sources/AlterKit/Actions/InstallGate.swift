@@ -23,6 +23,8 @@ package struct InstallGate: Sendable {
     /// Where a bypass is recorded.
     package var bypassLog: (any BypassLog)?
     package var options: GateOptions
+    /// Tells which pip runs (pip 26.0+ gets `--uploaded-prior-to` for the minimum release age).
+    package var pipVersionProbe = PipVersionProbe.live
 
     package init(
         services: Services, launcher: any AttachedProcessLauncher, quarantine: (any QuarantineService)?,
@@ -90,6 +92,9 @@ package struct InstallGate: Sendable {
         var exclusions: [String] = []
         var report: PipReport
         var round = 0
+        // pip 26.0+ leaves out the releases younger than the minimum age itself: one resolution instead of one per
+        // too-young release. The gate still checks every upload time afterwards.
+        var priorTo = uploadedPriorTo(pip: pip, decider: decider)
         while true {
             round += 1
             let reportPath = workspace.path("report-\(round).json")
@@ -98,9 +103,20 @@ package struct InstallGate: Sendable {
             let dryRun = try await services.processes.run(
                 pip.executable,
                 pip.arguments(
-                    invocation.dryRunArguments(report: reportPath, exclusions: exclusionsPath, onlyBinary: wheelsOnly)),
+                    invocation.dryRunArguments(
+                        report: reportPath, exclusions: exclusionsPath, onlyBinary: wheelsOnly,
+                        uploadedPriorTo: priorTo)),
                 environment: pipEnvironment, currentDirectory: nil, stdin: nil)
             outcome.timings.pipDryRun += ContinuousClock.now - dryRunStart
+            if dryRun.exitCode != 0, let used = priorTo {
+                // An index without upload times (or an older pip after all) fails with the option: resolve as
+                // before, and the gate's own check decides.
+                diagnostics.debug("pip's dry run with --uploaded-prior-to \(used) failed; resolving without it")
+                priorTo = nil
+                round -= 1
+                continue
+            }
+            outcome.uploadedPriorTo = priorTo
             if dryRun.exitCode != 0 {
                 if wheelsOnly,
                     let refusal = try await sourceOnlyRefusal(
@@ -332,6 +348,13 @@ package struct InstallGate: Sendable {
         }
     }
 
+    /// `--uploaded-prior-to`'s value for the dry run (now minus the minimum release age), when the check is on and
+    /// `pip` is 26.0 or newer; else nil.
+    func uploadedPriorTo(pip: PipCommand, decider: GateDecider) -> String? {
+        guard decider.minReleaseAgeHours > 0, pipVersionProbe.supportsUploadedPriorTo(pip) else { return nil }
+        return PyPIDate.format(services.clock.now().addingTimeInterval(-decider.minReleaseAgeHours * 3600))
+    }
+
     static func key(_ dependency: Dependency) -> String {
         dependency.normalizedName + "==" + (dependency.version ?? "")
     }
@@ -374,6 +397,18 @@ package struct InstallGate: Sendable {
                 return outcome
             }
             outcome.result = .quarantined
+            outcome.exitCode = ExitStatus.findings.rawValue
+            return outcome
+        }
+        if !quarantined.isEmpty, invocation.savesFiles {
+            // pip download / pip wheel hand files to the user: nothing that needs quarantine is handed out.
+            for (item, decision) in quarantined {
+                diagnostics.emit(
+                    Diagnostic(
+                        .error, "HELD \(Self.describe(item)): \(Self.reasons(decision.verdict)) (needs quarantine)"))
+            }
+            diagnostics.emit(Diagnostic(.error, "nothing was saved"))
+            outcome.result = .blocked
             outcome.exitCode = ExitStatus.findings.rawValue
             return outcome
         }
@@ -454,12 +489,21 @@ package struct InstallGate: Sendable {
             let folder = try await VerifiedFolder.prepare(
                 plan.verified, store: store, at: workspace.path("files"), concurrency: 16)
             outcome.timings.fetch += ContinuousClock.now - fetchStart
+            let split = plan.requestedAndDependencies(
+                pipVersion: pipVersionProbe.version(of: pip), noDeps: invocation.asksNoDeps || invocation.savesFiles)
             let requirements = try workspace.write(
                 "requirements-verified.txt",
-                try carriedFormatLines(sources.files) + plan.verified.map(ArgumentSafety.verifiedRequirementLine))
+                try carriedFormatLines(sources.files)
+                    + (split?.requested.map { try ArgumentSafety.verifiedRequirementLine($0, extras: true) }
+                        ?? plan.verified.map { try ArgumentSafety.verifiedRequirementLine($0) }))
+            let constraints = try split.map { split in
+                try workspace.write(
+                    "constraints-verified.txt",
+                    try split.dependencies.map { try ArgumentSafety.verifiedRequirementLine($0) })
+            }
             guard
                 let arguments = invocation.verifiedInstallArguments(
-                    requirements: requirements, folder: folder.path, onlyBinary: wheelsOnly)
+                    requirements: requirements, constraints: constraints, folder: folder.path, onlyBinary: wheelsOnly)
             else { throw GateError.unsplittableOptions }
             outcome.installArguments = arguments
             let code = try await launcher.run(
@@ -722,6 +766,8 @@ package struct GateOutcome: Sendable {
     package var excluded: [ExcludedRelease] = []
     package var quarantined: [QuarantineRecord] = []
     package var installMode: InstallMode?
+    /// The `--uploaded-prior-to` pip's final dry run resolved with (pip 26.0+ and a minimum release age), if any.
+    package var uploadedPriorTo: String?
     /// The argv (without argv[0]) of the final pip install, when one ran (the one from verified files when both ran).
     package var installArguments: [String]?
     /// The argv of the `--no-deps` install of what pip builds itself, when one ran.

@@ -33,7 +33,9 @@ package struct PipCommand: Sendable, Hashable, Codable {
 package struct PipInvocation: Sendable, Hashable {
     /// General options before `install`, with a `--` that ended them removed.
     package var globalArguments: [String]
-    /// Everything after the `install` word, unchanged.
+    /// `install`, `download` or `wheel`: the command the final pip run performs (the dry run is always an install).
+    package var command: String
+    /// Everything after the command word, unchanged.
     package var installArguments: [String]
     /// The install arguments read as pip reads them.
     package var tokens: [PipToken]
@@ -42,24 +44,29 @@ package struct PipInvocation: Sendable, Hashable {
     /// Throws when it is not an install.
     package init(pipArguments: [String]) throws(GateError) {
         let line = PipCommandLine(pipArguments)
-        guard line.command == "install" || (line.uncertain && pipArguments.contains("install")) else {
+        let commandIndex: Int
+        if let command = line.command, PipOptions.gatedCommands.contains(command) {
+            commandIndex =
+                Self.commandIndex(pipArguments, globals: line.globalArguments, command: command)
+                ?? pipArguments.firstIndex(of: command)!
+        } else if line.uncertain, let first = pipArguments.firstIndex(where: PipOptions.gatedCommands.contains) {
+            // An unknown general option: the first gated command word is the best reading; the dry run will tell.
+            commandIndex = first
+        } else {
             throw .notAnInstall(pipArguments)
         }
-        let commandIndex: Int
-        if line.command == "install", let index = Self.commandIndex(pipArguments, globals: line.globalArguments) {
-            commandIndex = index
-        } else {
-            // An unknown general option: the first `install` word is the best reading; the dry run will tell.
-            commandIndex = pipArguments.firstIndex(of: "install")!
-        }
+        command = pipArguments[commandIndex]
         globalArguments = pipArguments[..<commandIndex].filter { $0 != "--" }
         installArguments = Array(pipArguments[(commandIndex + 1)...])
-        tokens = PipOptionParser(options: PipOptions.installAndGeneral).tokenize(installArguments)
+        tokens = PipOptionParser(options: PipOptions.commandAndGeneral(command)).tokenize(installArguments)
     }
 
-    private static func commandIndex(_ arguments: [String], globals: [String]) -> Int? {
-        arguments.count > globals.count && arguments[globals.count] == "install" ? globals.count : nil
+    private static func commandIndex(_ arguments: [String], globals: [String], command: String) -> Int? {
+        arguments.count > globals.count && arguments[globals.count] == command ? globals.count : nil
     }
+
+    /// `pip download` or `pip wheel`: files are saved, nothing is installed.
+    package var savesFiles: Bool { command != "install" }
 
     /// Every token was read with certainty (no option this build does not know).
     package var isCertain: Bool {
@@ -153,18 +160,30 @@ package struct PipInvocation: Sendable, Hashable {
         return install + general
     }
 
-    /// `pip GLOBALS install --dry-run --quiet --report REPORT [--only-binary=:all:] [-c EXCLUSIONS] ARGS…` (the
-    /// user's `--report` left out, so that pip writes ours). `debugOutput` replaces `--quiet` by enough `-v` for
-    /// pip's debug log (which names every link it skipped).
+    /// `pip GLOBALS install --dry-run --quiet --report REPORT [--only-binary=:all:] [--uploaded-prior-to TIME]
+    /// [-c EXCLUSIONS] ARGS…` (the user's `--report` left out, so that pip writes ours). `debugOutput` replaces
+    /// `--quiet` by enough `-v` for pip's debug log (which names every link it skipped).
     package func dryRunArguments(
-        report: String, exclusions: String?, onlyBinary: Bool = false, debugOutput: Bool = false
+        report: String, exclusions: String?, onlyBinary: Bool = false, debugOutput: Bool = false,
+        uploadedPriorTo: String? = nil
     ) -> [String] {
         // When the user's --report cannot be removed cleanly it stays; it then wins over ours, pip writes no file
         // for us to read, and the gate stops (fail closed).
-        let userArguments = installArguments { $0.option?.name == "--report" } ?? installArguments
+        // A download or wheel resolves as an install into nowhere: every distribution, installed or not, and
+        // without the options only they know (`--dest`, `--wheel-dir` …).
+        let userArguments =
+            installArguments {
+                $0.option.map {
+                    $0.name == "--report" || (savesFiles && PipOptions.notInstallOptions.contains($0.name))
+                }
+                    ?? false
+            } ?? installArguments
         let verbosity = debugOutput ? "-" + String(repeating: "v", count: quietCount + 3) : "--quiet"
-        var arguments = globalArguments + ["install", "--dry-run", verbosity, "--report", report]
+        var arguments =
+            globalArguments + ["install", "--dry-run", verbosity, "--report", report]
+            + (savesFiles ? ["--ignore-installed"] : [])
         if onlyBinary { arguments.append(SourceBuilds.onlyBinaryAll) }
+        if let uploadedPriorTo { arguments += ["--uploaded-prior-to", uploadedPriorTo] }
         if let exclusions { arguments += ["--constraint", exclusions] }
         return arguments + userArguments
     }
@@ -172,7 +191,7 @@ package struct PipInvocation: Sendable, Hashable {
     /// `pip GLOBALS install [--only-binary=:all:] -c CONSTRAINTS ARGS…`: the user's command pinned to the scanned
     /// versions.
     package func constrainedInstallArguments(constraints: String, onlyBinary: Bool = false) -> [String] {
-        globalArguments + ["install"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+        globalArguments + [command] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
             + ["--constraint", constraints] + installArguments
     }
 

@@ -155,10 +155,32 @@ extension ArtifactStore {
     }
 }
 
+extension FinalInstallPlan {
+    /// The verified files split for pip 26.0+: what the user asked for (a requirement) and its dependencies (hash
+    /// constraints, which pip installs as dependencies). Nil when every verified file must be a requirement with
+    /// `--no-deps`: an older pip (which refuses a dependency pinned only in a constraints file in hash-checking
+    /// mode), the user's own `--no-deps`, nothing requested, or something pip builds after (which may need a
+    /// dependency no requested file does).
+    func requestedAndDependencies(pipVersion: Version?, noDeps: Bool) -> (
+        requested: [PipReportItem], dependencies: [PipReportItem]
+    )? {
+        guard let pipVersion, pipVersion >= PipVersionProbe.hashedConstraintsSince, !noDeps, built.isEmpty else {
+            return nil
+        }
+        let requested = verified.filter { $0.dependency.direct == true }
+        guard !requested.isEmpty else { return nil }
+        return (requested, verified.filter { $0.dependency.direct != true })
+    }
+}
+
 extension PipInvocation {
     /// Options that say where pip looks for distributions: the final install from verified files drops them
     /// (`--no-index` and the private folder say it instead).
     static let indexOptionNames: Set<String> = ["--index-url", "--extra-index-url", "--no-index", "--find-links"]
+    /// Where the user's requirements come from: the final runs name the scanned distributions instead.
+    static let requirementSourceNames: Set<String> = ["--requirement", "--editable", "--requirements-from-script"]
+    /// Options that change the resolution the dry run already made (the final runs set `--no-deps` themselves).
+    static let resolutionOptionNames: Set<String> = ["--no-deps", "--only-deps", "--uploaded-prior-to"]
 
     /// The user's install options without requirement sources, index options, `--no-deps` and `--require-hashes`
     /// (the final install sets those itself). Nil when the arguments cannot be split with certainty.
@@ -168,25 +190,34 @@ extension PipInvocation {
             switch token.kind {
             case .positional, .endOfOptions: return true
             case .option(let option, _):
-                return option.name == "--requirement" || option.name == "--editable"
-                    || Self.indexOptionNames.contains(option.name) || option.name == "--no-deps"
-                    || option.name == "--require-hashes" || option.name == "--uploaded-prior-to"
+                return Self.requirementSourceNames.contains(option.name)
+                    || Self.indexOptionNames.contains(option.name) || Self.resolutionOptionNames.contains(option.name)
+                    || option.name == "--require-hashes" || option.name == "--no-require-hashes"
             case .invalid: return false
             }
         }
     }
 
     /// `pip GLOBALS install --no-index --no-deps --require-hashes [--only-binary=:all:] [--find-links FOLDER]
-    /// -r REQUIREMENTS OPTIONS…`: exactly the verified files. The folder goes on the command line only under
-    /// `--isolated` (which ignores the environment); otherwise `PIP_FIND_LINKS` names it, replacing the find-links
-    /// of pip's configuration files instead of adding to them.
-    func verifiedInstallArguments(requirements: String, folder: String, onlyBinary: Bool) -> [String]? {
+    /// -r REQUIREMENTS OPTIONS…`: exactly the verified files. With `constraints` (pip 26.0+, which takes hashes
+    /// from a constraints file), `-c CONSTRAINTS` replaces `--no-deps`: REQUIREMENTS names what the user asked for,
+    /// CONSTRAINTS pins every dependency by hash, and pip installs the dependencies as dependencies (no `REQUESTED`
+    /// marker), as a plain install does. The folder goes on the command line only under `--isolated` (which ignores
+    /// the environment); otherwise `PIP_FIND_LINKS` names it, replacing the find-links of pip's configuration files
+    /// instead of adding to them.
+    func verifiedInstallArguments(requirements: String, constraints: String? = nil, folder: String, onlyBinary: Bool)
+        -> [String]?
+    {
         guard let options = optionsForVerifiedInstall else { return nil }
         let isolated = globalArguments.contains("--isolated")
-        return globalArguments + ["install", "--no-index", "--no-deps", "--require-hashes"]
-            + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : []) + (isolated ? ["--find-links", folder] : [])
-            + ["--requirement", requirements] + options
+        return globalArguments + [command, "--no-index"] + (constraints == nil ? ["--no-deps"] : [])
+            + ["--require-hashes"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+            + (isolated ? ["--find-links", folder] : []) + ["--requirement", requirements]
+            + (constraints.map { ["--constraint", $0] } ?? []) + options
     }
+
+    /// The user's `--no-deps`.
+    var asksNoDeps: Bool { tokens.contains { $0.option?.name == "--no-deps" } }
 
     /// `pip GLOBALS install --no-deps [--only-binary=:all:] -r BUILT OPTIONS…`: what pip builds itself, with the
     /// user's options (index options included: a build backend may need them) but no dependency resolution.
@@ -196,13 +227,13 @@ extension PipInvocation {
                 switch token.kind {
                 case .positional, .endOfOptions: return true
                 case .option(let option, _):
-                    return option.name == "--requirement" || option.name == "--editable"
-                        || option.name == "--no-deps" || option.name == "--uploaded-prior-to"
+                    return Self.requirementSourceNames.contains(option.name)
+                        || Self.resolutionOptionNames.contains(option.name)
                 case .invalid: return false
                 }
             })
         else { return nil }
-        return globalArguments + ["install", "--no-deps"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
+        return globalArguments + [command, "--no-deps"] + (onlyBinary ? [SourceBuilds.onlyBinaryAll] : [])
             + ["--requirement", requirements] + options
     }
 }
@@ -230,12 +261,18 @@ extension ArgumentSafety {
         }
     }
 
-    /// `name==version --hash=sha256:…` for the final install from verified files (no extras: with `--no-deps` they
-    /// select nothing, and pip records none).
-    static func verifiedRequirementLine(_ item: PipReportItem) throws(GateError) -> String {
+    /// `name==version --hash=sha256:…` for the final install from verified files; `name[extras]==…` with
+    /// `extras` (when pip resolves the dependencies from the constraints, the requested extras select them).
+    static func verifiedRequirementLine(_ item: PipReportItem, extras: Bool = false) throws(GateError) -> String {
         let name = try safeName(item.dependency.name)
         let version = try safeVersion(item.dependency.version ?? "", of: name)
         guard let sha = item.sha256 else { throw .unsafeReportValue(name: name, key: "sha256", value: "") }
-        return "\(name)==\(version) --hash=sha256:\(try safeSHA256(sha, of: name))"
+        var selected = ""
+        if extras, !item.dependency.extras.isEmpty {
+            var names: [String] = []
+            for extra in item.dependency.extras { names.append(try safeName(extra)) }
+            selected = "[" + names.joined(separator: ",") + "]"
+        }
+        return "\(name)\(selected)==\(version) --hash=sha256:\(try safeSHA256(sha, of: name))"
     }
 }

@@ -58,14 +58,15 @@ extension EngineBuilder {
     /// An index release whose upload time is unknown cannot be held to `min_release_age`: that is a source failure
     /// (`on_source_error`), never a pass. Unknown means the PyPI metadata could not be read, PyPI has no such
     /// release, or none of its files has an upload time. A project PyPI does not know at all (a private index's) is
-    /// left to the dependency-confusion signals; local folders, direct URLs and VCS have no upload time to check.
+    /// left to the dependency-confusion signals; local folders, direct URLs and VCS have no upload time to check; an
+    /// allowlisted package is not held to it.
     static func unknownAgeReason(
         _ decision: GateDecision, lookup: Result<MetadataLookup, PyPIMetadataError>?, minReleaseAge: TimeInterval,
         action: Action
     ) -> Reason? {
         let dependency = decision.dependency
         guard minReleaseAge > 0, decision.uploadTime == nil, dependency.url == nil, !dependency.editable,
-            let version = dependency.version
+            let version = dependency.version, !decision.verdict.reasons.contains(where: { $0.kind == .allowlist })
         else { return nil }
         let why: String
         switch lookup {

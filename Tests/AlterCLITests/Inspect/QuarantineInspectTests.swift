@@ -11,8 +11,8 @@ import Testing
         String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
-    @Test func showsTheSameFindingsAsInspect() async throws {
-        let testbed = try await GateTestbed.make("quarantine-inspect")
+    @Test(arguments: TestPip.all) func showsTheSameFindingsAsInspect(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("quarantine-inspect", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(
             name: "quietcharts", version: "2.0", extraFiles: GateInspectionEndToEndTests.payload)

@@ -26,8 +26,8 @@ import Testing
         await CLIContext.$current.withValue(context) { await AlterKSMain.run(arguments) }
     }
 
-    @Test func gateInstallsWhatTheEngineAllows() async throws {
-        let testbed = try await GateTestbed.make("cli-gate")
+    @Test(arguments: TestPip.all) func gateInstallsWhatTheEngineAllows(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-gate", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
         let out = BufferStream()
@@ -39,8 +39,8 @@ import Testing
         #expect(try testbed.installed() == ["gamma": "1.0"])
     }
 
-    @Test func installPassesPipOptionsThroughAndBlocks() async throws {
-        let testbed = try await GateTestbed.make("cli-install")
+    @Test(arguments: TestPip.all) func installPassesPipOptionsThroughAndBlocks(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-install", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
         let requirements = testbed.root.appendingPathComponent("req.txt")
@@ -55,8 +55,10 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
-    @Test func anSdistIsRefusedUntilSourceBuildsAreAllowedForTheCommand() async throws {
-        let testbed = try await GateTestbed.make("cli-sdist")
+    @Test(arguments: TestPip.all) func anSdistIsRefusedUntilSourceBuildsAreAllowedForTheCommand(_ pip: TestPip)
+        async throws
+    {
+        let testbed = try await GateTestbed.make("cli-sdist", pip: pip)
         defer { testbed.remove() }
         let marker = testbed.root.appendingPathComponent("build-code-ran")
         try testbed.wheels.buildingSdist(name: "omega", version: "1.0", marker: marker)
@@ -79,8 +81,8 @@ import Testing
         #expect(try testbed.installed() == ["omega": "1.0"])
     }
 
-    @Test func installTakesAllowSourceBuilds() async throws {
-        let testbed = try await GateTestbed.make("cli-sdist-flag")
+    @Test(arguments: TestPip.all) func installTakesAllowSourceBuilds(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-sdist-flag", pip: pip)
         defer { testbed.remove() }
         let marker = testbed.root.appendingPathComponent("build-code-ran")
         try testbed.wheels.buildingSdist(name: "omega", version: "1.0", marker: marker)
@@ -93,8 +95,8 @@ import Testing
         #expect(try testbed.installed() == ["omega": "1.0"])
     }
 
-    @Test func installDryRunListsVerdictsAndInstallsNothing() async throws {
-        let testbed = try await GateTestbed.make("cli-dry")
+    @Test(arguments: TestPip.all) func installDryRunListsVerdictsAndInstallsNothing(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-dry", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
         let out = BufferStream()
@@ -107,8 +109,8 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
-    @Test func withoutAnEngineNothingIsInstalled() async throws {
-        let testbed = try await GateTestbed.make("cli-unwired")
+    @Test(arguments: TestPip.all) func withoutAnEngineNothingIsInstalled(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-unwired", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
         let err = BufferStream()
@@ -120,8 +122,8 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
-    @Test func quarantineListInspectRemove() async throws {
-        let testbed = try await GateTestbed.make("cli-quarantine")
+    @Test(arguments: TestPip.all) func quarantineListInspectRemove(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("cli-quarantine", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(
             name: "reqeusts", version: "2.0", extraFiles: ["reqeusts_hook.pth": "import reqeusts\n"])

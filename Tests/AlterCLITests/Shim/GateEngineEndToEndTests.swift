@@ -73,8 +73,8 @@ import Testing
         }
     }
 
-    func world(_ label: String, records: [OSVRecord]) async throws -> World {
-        let testbed = try await GateTestbed.make(label)
+    func world(_ label: String, pip: TestPip, records: [OSVRecord]) async throws -> World {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let old = Date().addingTimeInterval(-400 * 86400)
         let pypi = try PyPIDouble()
         for name in ["tinyapp", "tinydep", "tinyclean"] {
@@ -84,8 +84,9 @@ import Testing
         return World(testbed: testbed, osv: try OSVDouble(records: records), pypi: pypi)
     }
 
-    @Test func cleanInstallGoesThroughWithExactlyTheScannedVersions() async throws {
-        let world = try await world("e2e-clean", records: [])
+    @Test(arguments: TestPip.all) func cleanInstallGoesThroughWithExactlyTheScannedVersions(_ pip: TestPip) async throws
+    {
+        let world = try await world("e2e-clean", pip: pip, records: [])
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
         let err = BufferStream()
@@ -95,11 +96,11 @@ import Testing
         #expect(world.osv.batchRequests == 1)
     }
 
-    @Test func vulnerableTransitiveDependencyBlocksEverything() async throws {
+    @Test(arguments: TestPip.all) func vulnerableTransitiveDependencyBlocksEverything(_ pip: TestPip) async throws {
         let advisory = OSVRecords.record(
             "PYSEC-2099-1", package: "tinydep", ranges: [OSVRecords.range([("introduced", "0"), ("fixed", "2.0")])],
             label: "CRITICAL", summary: "remote code execution in tinydep")
-        let world = try await world("e2e-transitive", records: [advisory])
+        let world = try await world("e2e-transitive", pip: pip, records: [advisory])
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "tinydep", version: "1.0")
         try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])
@@ -111,8 +112,8 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 
-    @Test func unreachableAdvisorySourceRefusesTheInstall() async throws {
-        let world = try await world("e2e-down", records: [])
+    @Test(arguments: TestPip.all) func unreachableAdvisorySourceRefusesTheInstall(_ pip: TestPip) async throws {
+        let world = try await world("e2e-down", pip: pip, records: [])
         defer { world.stop() }
         world.osv.inject { _ in .serverError(503) }
         try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
@@ -124,10 +125,10 @@ import Testing
 
     /// A cache folder the gate cannot write (a read-only mount; a file where its artifact folder goes) is one
     /// error about that folder — before any package is looked at — never a BLOCKED verdict on a package.
-    @Test(arguments: ["file in the way", "read-only mount"])
-    func anUnwritableCacheIsAnErrorAboutTheFolder(_ fault: String) async throws {
+    @Test(arguments: TestPip.all, ["file in the way", "read-only mount"])
+    func anUnwritableCacheIsAnErrorAboutTheFolder(_ pip: TestPip, _ fault: String) async throws {
         if fault == "read-only mount" && !FileSystemFaults.canMount { return }
-        let world = try await world("e2e-rocache", records: [])
+        let world = try await world("e2e-rocache", pip: pip, records: [])
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
         let cache = world.testbed.root.appendingPathComponent("cache").path
@@ -148,8 +149,8 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 
-    @Test func aSquatIsQuarantinedAndNotInstalledInTheTarget() async throws {
-        let world = try await world("e2e-squat", records: [])
+    @Test(arguments: TestPip.all) func aSquatIsQuarantinedAndNotInstalledInTheTarget(_ pip: TestPip) async throws {
+        let world = try await world("e2e-squat", pip: pip, records: [])
         defer { world.stop() }
         // A days-old look-alike of "requests" by one maintainer with no description: the engine's own heuristics.
         let fresh = Date().addingTimeInterval(-3 * 86400)
@@ -177,8 +178,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: quarantined.path))
     }
 
-    @Test func tooYoungReleaseFallsBackToTheOlderOne() async throws {
-        let world = try await world("e2e-young", records: [])
+    @Test(arguments: TestPip.all) func tooYoungReleaseFallsBackToTheOlderOne(_ pip: TestPip) async throws {
+        let world = try await world("e2e-young", pip: pip, records: [])
         defer { world.stop() }
         let old = Date().addingTimeInterval(-400 * 86400)
         let young = Date().addingTimeInterval(-3600)
@@ -195,20 +196,29 @@ import Testing
 
     /// An index release whose upload time PyPI does not give cannot be held to `min_release_age`: the gate treats
     /// that as a source failure (`on_source_error`, block by default), never as old enough (issue #14, item 4).
-    @Test func aReleaseWithoutAnUploadTimeIsNotOldEnough() async throws {
-        let world = try await world("e2e-no-upload-time", records: [])
+    @Test(arguments: TestPip.all) func aReleaseWithoutAnUploadTimeIsNotOldEnough(_ pip: TestPip) async throws {
+        let world = try await world("e2e-no-upload-time", pip: pip, records: [])
         defer { world.stop() }
         let old = Date().addingTimeInterval(-400 * 86400)
-        let json = Self.projectJSON("tinyclean", uploads: [("1.0", old)]).replacingOccurrences(
-            of: #""upload_time_iso_8601": "[^"]*","#, with: "", options: .regularExpression)
-        #expect(!json.contains("upload_time"))
-        world.pypi.setProject("tinyclean", .json(json))
-        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
+        // PyPI knows the project, but not when 1.1 was uploaded.
+        var document = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(Self.projectJSON("tinyclean", uploads: [("1.0", old), ("1.1", old)]).utf8))
+                as? [String: Any])
+        var releases = try #require(document["releases"] as? [String: [[String: Any]]])
+        releases["1.1"] = releases["1.1"]?.map { $0.filter { $0.key != "upload_time_iso_8601" } }
+        document["releases"] = releases
+        world.pypi.setProject("tinyclean", .json(data: try JSONSerialization.data(withJSONObject: document)))
+        try world.testbed.wheels.wheel(name: "tinyclean", version: "1.1")
         let err = BufferStream()
         let code = try await world.gate(["tinyclean"], err: err, minReleaseAge: "48")
-        #expect(code != 0, "\(err.text)\n\(world.testbed.logText)")
-        #expect(err.text.contains("upload time unknown (PyPI gives no upload time for 1.0)"), "\(err.text)")
+        #expect(code == 1, "\(err.text)\n\(world.testbed.logText)")
+        #expect(err.text.contains("upload time unknown (PyPI gives no upload time for 1.1)"), "\(err.text)")
         #expect(try world.testbed.installed() == [:])
+        // With the check off, the same release installs.
+        let allowed = BufferStream()
+        #expect(try await world.gate(["tinyclean"], err: allowed, minReleaseAge: "0") == 0, "\(allowed.text)")
+        #expect(try world.testbed.installed() == ["tinyclean": "1.1"])
     }
 }
 
@@ -217,7 +227,7 @@ import Testing
 /// answers (kept by file) and the artifacts still come from the caches.
 @Suite struct WarmGateRequestTests {
     @Test func aWarmGateMakesOnlyTheQuerybatch() async throws {
-        let world = try await GateEngineEndToEndTests().world("e2e-warm-requests", records: [])
+        let world = try await GateEngineEndToEndTests().world("e2e-warm-requests", pip: .machine, records: [])
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "tinydep", version: "1.0")
         try world.testbed.wheels.wheel(name: "tinyapp", version: "1.0", requires: ["tinydep>=1.0"])

@@ -23,6 +23,11 @@ import Testing
         ["install", "--frobnicate", "-h", "flask"],  // unknown option first: -h might be its value
         ["--frobnicate", "5", "install", "flask"],  // unknown general option: gate (fail closed)
         ["install"],
+        // download and wheel fetch (and may build) the same distributions: gated too (#13 item 5).
+        ["download", "requests"],
+        ["download", "-d", "-h", "requests"],  // -h is --dest's value
+        ["wheel", "-w", "wheels", "requests"],
+        ["--frobnicate", "5", "wheel", "flask"],
     ]
 
     static let passThrough: [[String]] = [
@@ -35,7 +40,8 @@ import Testing
         ["show", "requests"],
         ["freeze"],
         ["uninstall", "-y", "install"],
-        ["download", "requests"],
+        ["download", "--help"],
+        ["wheel", "-h"],
         ["help", "install"],
         ["install", "--help"],
         ["install", "-h"],

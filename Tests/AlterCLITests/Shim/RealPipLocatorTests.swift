@@ -212,6 +212,16 @@ struct FakeShimSystem: ShimSystem {
                 + "    sys.exit(main())\n", true
         ),
         (
+            // pip 26.3's launcher calls `cli`.
+            "#!/v/bin/python3\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import cli\n"
+                + "if __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                + "    sys.exit(cli())\n", true
+        ),
+        (
+            "#!/v/bin/python\nimport sys\nfrom pip._internal.cli.main import cli\nif __name__ == '__main__':\n"
+                + "    sys.exit(main())\n", false
+        ),
+        (
             "#!/v/bin/python\nimport re\nimport sys\nfrom evilpip.cli import main\nif __name__ == '__main__':\n"
                 + "    sys.exit(main())\n", false
         ),

@@ -6,10 +6,10 @@ import Testing
 /// The built `pip` shim binary against the real pip of a real venv, and the bash integration.
 @Suite struct ShimBinaryTests {
     /// A testbed with the shim installed as `shims/pip`, `pip3`, `pip3.11` (a copy, as install.sh does).
-    func setUp(_ label: String) async throws -> (GateTestbed, URL) {
+    func setUp(_ label: String, pip: TestPip) async throws -> (GateTestbed, URL) {
         let shimBinary = try #require(
             BuiltProducts.executable("pip"), "the pip shim is not built in \(BuiltProducts.directory.path)")
-        let testbed = try await GateTestbed.make(label)
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let shims = testbed.root.appendingPathComponent("shims")
         try FileManager.default.createDirectory(at: shims, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: shimBinary, to: shims.appendingPathComponent("pip"))
@@ -32,8 +32,8 @@ import Testing
         ["install", "--help"], ["frobnicate"], ["freeze", "--all"],
     ]
 
-    @Test func passThroughIsByteIdenticalToTheRealPip() async throws {
-        let (testbed, shims) = try await setUp("passthrough")
+    @Test(arguments: TestPip.all) func passThroughIsByteIdenticalToTheRealPip(_ pip: TestPip) async throws {
+        let (testbed, shims) = try await setUp("passthrough", pip: pip)
         defer { testbed.remove() }
         let venvBin = testbed.venv.appendingPathComponent("bin").path
         // The shims folder twice on PATH (once through a symlink): still no recursion.
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func anotherCopyOfTheShimOnPathIsSkipped() async throws {
-        let (testbed, shims) = try await setUp("two-copies")
+    @Test(arguments: TestPip.all) func anotherCopyOfTheShimOnPathIsSkipped(_ pip: TestPip) async throws {
+        let (testbed, shims) = try await setUp("two-copies", pip: pip)
         defer { testbed.remove() }
         let second = testbed.root.appendingPathComponent("shims2")
         try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
@@ -65,8 +65,8 @@ import Testing
         #expect(result.stdout.contains(testbed.venv.path))
     }
 
-    @Test func noRealPipIsAClearError() async throws {
-        let (testbed, shims) = try await setUp("no-pip")
+    @Test(arguments: TestPip.all) func noRealPipIsAClearError(_ pip: TestPip) async throws {
+        let (testbed, shims) = try await setUp("no-pip", pip: pip)
         defer { testbed.remove() }
         let result = try runProcess(
             shims.appendingPathComponent("pip").path, ["--version"],
@@ -75,8 +75,9 @@ import Testing
         #expect(result.stderr.contains("no real pip found on PATH"))
     }
 
-    @Test func aVulnerableInstallThroughTheShimIsBlockedByTheEngine() async throws {
-        let (testbed, shims) = try await setUp("shim-engine")
+    @Test(arguments: TestPip.all)
+    func aVulnerableInstallThroughTheShimIsBlockedByTheEngine(_ pip: TestPip) async throws {
+        let (testbed, shims) = try await setUp("shim-engine", pip: pip)
         defer { testbed.remove() }
         let alterks = try #require(BuiltProducts.executable("alterks"))
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
@@ -122,7 +123,8 @@ import Testing
     func runShell(_ shell: [String], script: (GateTestbed) -> String) async throws -> (
         GateTestbed, (status: Int32, stdout: String, stderr: String, stdoutData: Data), [String]
     ) {
-        let (testbed, shims) = try await setUp("shell")
+        // Shell activation is about PATH, not pip: the machine's pip only.
+        let (testbed, shims) = try await setUp("shell", pip: .machine)
         let recorder = testbed.root.appendingPathComponent("record-alterks")
         let records = testbed.root.appendingPathComponent("records.txt")
         try Data(

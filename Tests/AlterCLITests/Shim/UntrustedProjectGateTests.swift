@@ -60,8 +60,8 @@ import Testing
         }
     }
 
-    func world(_ label: String) async throws -> World {
-        let testbed = try await GateTestbed.make(label)
+    func world(_ label: String, pip: TestPip) async throws -> World {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let old = Date().addingTimeInterval(-400 * 86400)
         // PyPI lists the very wheel the index serves (its sha256), so every signal is known and the verdict cached.
         let wheel = try testbed.wheels.wheel(name: "django", version: "2.2.0")
@@ -80,8 +80,8 @@ import Testing
         return world
     }
 
-    @Test func anUntrustedAllowlistDoesNotLetAVulnerablePackageIn() async throws {
-        let world = try await world("untrusted-allowlist")
+    @Test(arguments: TestPip.all) func anUntrustedAllowlistDoesNotLetAVulnerablePackageIn(_ pip: TestPip) async throws {
+        let world = try await world("untrusted-allowlist", pip: pip)
         defer { world.stop() }
         try world.writeProject(["allowlist = [\"django\"]"])
         try Data("django==2.2.0\n".utf8).write(to: world.testbed.root.appendingPathComponent("requirements.txt"))
@@ -106,8 +106,10 @@ import Testing
         #expect(try world.testbed.installed() == ["django": "2.2.0"])
     }
 
-    @Test func aCacheFolderShippedInTheRepositoryIsNotReadUntilTrusted() async throws {
-        let world = try await world("untrusted-cache")
+    @Test(arguments: TestPip.all) func aCacheFolderShippedInTheRepositoryIsNotReadUntilTrusted(_ pip: TestPip)
+        async throws
+    {
+        let world = try await world("untrusted-cache", pip: pip)
         defer { world.stop() }
         try world.writeProject(["cache_dir = \".alterks-cache\""])
         let shipped = world.testbed.root.appendingPathComponent(".alterks-cache/verdicts.sqlite").path
@@ -135,8 +137,8 @@ import Testing
         #expect(await world.gate(["django==2.2.0"], err: poisoned) == 0, "\(poisoned.text)")
     }
 
-    @Test func aProjectMayAlwaysTighten() async throws {
-        let world = try await world("untrusted-tighten")
+    @Test(arguments: TestPip.all) func aProjectMayAlwaysTighten(_ pip: TestPip) async throws {
+        let world = try await world("untrusted-tighten", pip: pip)
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")
         world.pypi.setProject(
@@ -154,8 +156,8 @@ import Testing
 
 /// The gate says when its answers came from the offline database, and refuses data older than `max_offline_age`.
 @Suite struct GateOfflineDataTests {
-    @Test func theGateNamesTheOfflineDataAndRefusesItWhenStale() async throws {
-        let world = try await UntrustedProjectGateTests().world("gate-offline")
+    @Test(arguments: TestPip.all) func theGateNamesTheOfflineDataAndRefusesItWhenStale(_ pip: TestPip) async throws {
+        let world = try await UntrustedProjectGateTests().world("gate-offline", pip: pip)
         defer { world.stop() }
         world.osv.inject { _ in .serverError(503) }
         try world.testbed.wheels.wheel(name: "tinyclean", version: "1.0")

@@ -12,8 +12,8 @@ import Testing
 @Suite struct GateSignalsEndToEndTests {
     typealias World = GateEngineEndToEndTests.World
 
-    func world(_ label: String) async throws -> World {
-        let testbed = try await GateTestbed.make(label)
+    func world(_ label: String, pip: TestPip) async throws -> World {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let pypi = try PyPIDouble()
         try pypi.serveRecorded("six")
         try pypi.serveRecorded("attrs")
@@ -75,8 +75,10 @@ import Testing
         ]
     }
 
-    @Test(arguments: 0..<5) func rebuiltSixWithCodeThatRunsUncalledIsNotInstalled(_ index: Int) async throws {
-        let world = try await world("e2e-signal-code-\(index)")
+    @Test(arguments: TestPip.all, 0..<5) func rebuiltSixWithCodeThatRunsUncalledIsNotInstalled(
+        _ pip: TestPip, _ index: Int
+    ) async throws {
+        let world = try await world("e2e-signal-code-\(index)", pip: pip)
         defer { world.stop() }
         let marker = world.testbed.root.appendingPathComponent("payload-ran").path
         let payload = Self.payloads(marker: marker)[index]
@@ -98,8 +100,10 @@ import Testing
 
     /// The same payloads in a release PyPI itself serves (a hijacked account: the hash matches PyPI's): the code
     /// signal alone holds it.
-    @Test func aHijackedReleaseWithImportTimeCodeIsQuarantinedByTheCodeSignalAlone() async throws {
-        let world = try await world("e2e-signal-hijack")
+    @Test(arguments: TestPip.all) func aHijackedReleaseWithImportTimeCodeIsQuarantinedByTheCodeSignalAlone(
+        _ pip: TestPip
+    ) async throws {
+        let world = try await world("e2e-signal-hijack", pip: pip)
         defer { world.stop() }
         let wheel = try world.testbed.wheels.wheel(
             name: "quietcharts", version: "2.0", extraFiles: Self.payloads(marker: "/nonexistent")[2].files)
@@ -121,8 +125,8 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 
-    @Test func aVersionPyPINeverHadFromAnotherIndexIsBlocked() async throws {
-        let world = try await world("e2e-signal-confusion")
+    @Test(arguments: TestPip.all) func aVersionPyPINeverHadFromAnotherIndexIsBlocked(_ pip: TestPip) async throws {
+        let world = try await world("e2e-signal-confusion", pip: pip)
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "six", version: "99.0.0")
         let err = BufferStream()
@@ -133,8 +137,8 @@ import Testing
         #expect(try world.testbed.installed() == [:])
     }
 
-    @Test func aRebuiltFileWhoseHashIsNotPyPIsIsBlocked() async throws {
-        let world = try await world("e2e-signal-hash")
+    @Test(arguments: TestPip.all) func aRebuiltFileWhoseHashIsNotPyPIsIsBlocked(_ pip: TestPip) async throws {
+        let world = try await world("e2e-signal-hash", pip: pip)
         defer { world.stop() }
         try world.testbed.wheels.wheel(name: "six", version: "1.17.0")
         let err = BufferStream()
@@ -146,8 +150,8 @@ import Testing
     }
 
     /// One edit from attrs, young, one unrelated owner: held, whatever the soft composite says.
-    @Test func anAtrsShapedSquatIsHeld() async throws {
-        let world = try await world("e2e-signal-atrs")
+    @Test(arguments: TestPip.all) func anAtrsShapedSquatIsHeld(_ pip: TestPip) async throws {
+        let world = try await world("e2e-signal-atrs", pip: pip)
         defer { world.stop() }
         let wheel = try world.testbed.wheels.wheel(name: "atrs", version: "0.3")
         world.pypi.setProject(
@@ -166,8 +170,8 @@ import Testing
     }
 
     /// The same name published by the target's own organization is its family, not a squat.
-    @Test func aLookAlikeOwnedByTheTargetsOrganizationIsInstalled() async throws {
-        let world = try await world("e2e-signal-family")
+    @Test(arguments: TestPip.all) func aLookAlikeOwnedByTheTargetsOrganizationIsInstalled(_ pip: TestPip) async throws {
+        let world = try await world("e2e-signal-family", pip: pip)
         defer { world.stop() }
         let wheel = try world.testbed.wheels.wheel(name: "atrs", version: "0.3")
         world.pypi.setProject(

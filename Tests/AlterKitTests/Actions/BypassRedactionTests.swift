@@ -16,9 +16,10 @@ import Testing
         #expect(CredentialRedaction.redact(raw) == shown)
     }
 
-    @Test func theBypassNeverShowsOrLogsAnIndexPassword() async throws {
+    @Test(arguments: TestPip.all)
+    func theBypassNeverShowsOrLogsAnIndexPassword(_ pip: TestPip) async throws {
         let suite = InstallGateTests()
-        let testbed = try await suite.testbed("bypass-redact")
+        let testbed = try await suite.testbed("bypass-redact", pip: pip)
         defer { testbed.remove() }
         let log = try StateLog(
             path: testbed.root.appendingPathComponent("state/gate-log.sqlite3").path, diagnostics: NullDiagnostics())

@@ -8,8 +8,8 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// alpha 1.0 (requires beta>=1), beta 1.0 and 2.0, gamma 1.0.
-    func testbed(_ label: String) async throws -> GateTestbed {
-        let testbed = try await GateTestbed.make(label)
+    func testbed(_ label: String, pip: TestPip) async throws -> GateTestbed {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         try testbed.wheels.wheel(name: "alpha", version: "1.0", requires: ["beta>=1"])
         try testbed.wheels.wheel(name: "beta", version: "1.0")
         try testbed.wheels.wheel(name: "beta", version: "2.0")
@@ -37,8 +37,8 @@ import Testing
         diagnostics.diagnostics.map { "\($0.level): \($0.message)" }.joined(separator: "\n")
     }
 
-    @Test func cleanInstallInstallsExactlyTheScannedVersions() async throws {
-        let testbed = try await testbed("clean")
+    @Test(arguments: TestPip.all) func cleanInstallInstallsExactlyTheScannedVersions(_ pip: TestPip) async throws {
+        let testbed = try await testbed("clean", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine()
         let wheels = testbed.wheels
@@ -54,15 +54,21 @@ import Testing
         #expect(Set(engine.askedFor) == ["alpha==1.0", "beta==2.0"])
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0"])
         let arguments = outcome.installArguments ?? []
-        for flag in ["--require-hashes", "--no-index", "--no-deps"] {
+        for flag in ["--require-hashes", "--no-index"] {
             #expect(arguments.contains(flag), "\(arguments)")
         }
+        // pip 26.3 takes beta's hash from a constraints file and installs it as a dependency; pip 23 cannot, so
+        // every verified file is a requirement there, with --no-deps.
+        #expect(arguments.contains("--no-deps") == (pip == .machine), "\(arguments)")
+        #expect(arguments.contains("--constraint") == (pip == .pip26), "\(arguments)")
         // The user's find-links folder is not where the final install looks: the gate's private folder is.
         #expect(!arguments.contains(testbed.index.path), "\(arguments)")
     }
 
-    @Test func aRequirementsFileOfPlainRequirementsIsInstalledFromVerifiedFiles() async throws {
-        let testbed = try await testbed("requirements-hashes")
+    @Test(arguments: TestPip.all) func aRequirementsFileOfPlainRequirementsIsInstalledFromVerifiedFiles(_ pip: TestPip)
+        async throws
+    {
+        let testbed = try await testbed("requirements-hashes", pip: pip)
         defer { testbed.remove() }
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
         let included = testbed.root.appendingPathComponent("more.txt")
@@ -85,8 +91,10 @@ import Testing
         #expect(try testbed.installed() == ["alpha": "1.0", "beta": "2.0", "gamma": "1.0"])
     }
 
-    @Test func aWheelPathInARequirementsFileIsInstalledFromItsVerifiedCopy() async throws {
-        let testbed = try await testbed("requirements-constraints")
+    @Test(arguments: TestPip.all) func aWheelPathInARequirementsFileIsInstalledFromItsVerifiedCopy(_ pip: TestPip)
+        async throws
+    {
+        let testbed = try await testbed("requirements-constraints", pip: pip)
         defer { testbed.remove() }
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
         let wheel = testbed.index.appendingPathComponent("gamma-1.0-py3-none-any.whl")
@@ -107,8 +115,8 @@ import Testing
             messages(diagnostics).contains("install path of gamma 1.0: verified file"), "\(messages(diagnostics))")
     }
 
-    @Test func aBlockedTransitiveDependencyInstallsNothing() async throws {
-        let testbed = try await testbed("blocked")
+    @Test(arguments: TestPip.all) func aBlockedTransitiveDependencyInstallsNothing(_ pip: TestPip) async throws {
+        let testbed = try await testbed("blocked", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine(actions: ["beta": .block])
         let diagnostics = DiagnosticCollector()
@@ -124,8 +132,8 @@ import Testing
         #expect(text.contains("nothing was installed"))
     }
 
-    @Test func aQuarantinedSquatIsKeptApartAndTheRestInstalled() async throws {
-        let testbed = try await testbed("quarantine")
+    @Test(arguments: TestPip.all) func aQuarantinedSquatIsKeptApartAndTheRestInstalled(_ pip: TestPip) async throws {
+        let testbed = try await testbed("quarantine", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(
             name: "requessts", version: "1.0",
@@ -164,8 +172,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: record.directory))
     }
 
-    @Test func theRestBesideAQuarantinedPackageKeepsTheRequirementsFilesIndexOptions() async throws {
-        let testbed = try await testbed("quarantine-file")
+    @Test(arguments: TestPip.all) func theRestBesideAQuarantinedPackageKeepsTheRequirementsFilesIndexOptions(
+        _ pip: TestPip
+    ) async throws {
+        let testbed = try await testbed("quarantine-file", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "requessts", version: "1.0")
         let requirements = testbed.root.appendingPathComponent("requirements.txt")
@@ -183,8 +193,8 @@ import Testing
         #expect(outcome.quarantined.map(\.name) == ["requessts"])
     }
 
-    @Test func whatDependsOnAQuarantinedPackageIsNotInstalled() async throws {
-        let testbed = try await testbed("depends")
+    @Test(arguments: TestPip.all) func whatDependsOnAQuarantinedPackageIsNotInstalled(_ pip: TestPip) async throws {
+        let testbed = try await testbed("depends", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine(actions: ["beta": .quarantine])
         let diagnostics = DiagnosticCollector()
@@ -199,8 +209,8 @@ import Testing
             messages(diagnostics).contains("not installing alpha: it depends on a quarantined package (alpha → beta)"))
     }
 
-    @Test func aTooYoungReleaseFallsBackToTheNewestOlderOne() async throws {
-        let testbed = try await testbed("age")
+    @Test(arguments: TestPip.all) func aTooYoungReleaseFallsBackToTheNewestOlderOne(_ pip: TestPip) async throws {
+        let testbed = try await testbed("age", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine(
             uploads: [
@@ -219,8 +229,8 @@ import Testing
         #expect(text.contains("beta: 1.0 instead of 2.0 (too young)"), "\(text)")
     }
 
-    @Test func aTooYoungReleaseWithNoOlderAlternativeStops() async throws {
-        let testbed = try await testbed("age-stop")
+    @Test(arguments: TestPip.all) func aTooYoungReleaseWithNoOlderAlternativeStops(_ pip: TestPip) async throws {
+        let testbed = try await testbed("age-stop", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine(uploads: ["beta==2.0": Self.now.addingTimeInterval(-600)], minReleaseAgeHours: 48)
         let diagnostics = DiagnosticCollector()
@@ -233,8 +243,8 @@ import Testing
         #expect(messages(diagnostics).contains("no older release satisfies the request"))
     }
 
-    @Test func aFailedDryRunIsPassedThroughWithItsExitCode() async throws {
-        let testbed = try await testbed("dry-run-fails")
+    @Test(arguments: TestPip.all) func aFailedDryRunIsPassedThroughWithItsExitCode(_ pip: TestPip) async throws {
+        let testbed = try await testbed("dry-run-fails", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine()
         let outcome = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
@@ -247,8 +257,8 @@ import Testing
         #expect(engine.askedFor.isEmpty)
     }
 
-    @Test func anEngineFailureInstallsNothing() async throws {
-        let testbed = try await testbed("engine-fails")
+    @Test(arguments: TestPip.all) func anEngineFailureInstallsNothing(_ pip: TestPip) async throws {
+        let testbed = try await testbed("engine-fails", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine()
         engine.failure = TestProcessError("OSV unreachable")
@@ -260,8 +270,8 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
-    @Test func anUnwiredEngineInstallsNothing() async throws {
-        let testbed = try await testbed("not-wired")
+    @Test(arguments: TestPip.all) func anUnwiredEngineInstallsNothing(_ pip: TestPip) async throws {
+        let testbed = try await testbed("not-wired", pip: pip)
         defer { testbed.remove() }
         await #expect(throws: GateError.engineNotWired) {
             _ = try await gate(testbed, diagnostics: DiagnosticCollector()).run(
@@ -271,8 +281,8 @@ import Testing
         #expect(try testbed.installed() == [:])
     }
 
-    @Test func theBypassSkipsTheGateLoudlyAndIsLogged() async throws {
-        let testbed = try await testbed("bypass")
+    @Test(arguments: TestPip.all) func theBypassSkipsTheGateLoudlyAndIsLogged(_ pip: TestPip) async throws {
+        let testbed = try await testbed("bypass", pip: pip)
         defer { testbed.remove() }
         let log = try StateLog(
             path: testbed.root.appendingPathComponent("state/gate-log.sqlite3").path, diagnostics: NullDiagnostics())
@@ -292,8 +302,8 @@ import Testing
         #expect(entries.first?.source == "ALTERKS_BYPASS=1")
     }
 
-    @Test func gateOnlyDecidesAndInstallsNothing() async throws {
-        let testbed = try await testbed("gate-only")
+    @Test(arguments: TestPip.all) func gateOnlyDecidesAndInstallsNothing(_ pip: TestPip) async throws {
+        let testbed = try await testbed("gate-only", pip: pip)
         defer { testbed.remove() }
         let engine = FakeEngine(actions: ["beta": .alert])
         let diagnostics = DiagnosticCollector()
@@ -382,8 +392,8 @@ struct RecordingLauncher: AttachedProcessLauncher {
 /// The swap attack of issue #13: a server hands pip's dry run and the gate's fetch one wheel and the final install
 /// another. The final install reads the verified copy, so the swapped file is never even asked for.
 @Suite struct VerifiedFileInstallTests {
-    @Test func aWheelSwappedAfterTheCheckIsNeverInstalled() async throws {
-        let testbed = try await GateTestbed.make("swap")
+    @Test(arguments: TestPip.all) func aWheelSwappedAfterTheCheckIsNeverInstalled(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("swap", pip: pip)
         defer { testbed.remove() }
         let good = testbed.root.appendingPathComponent("good")
         let evil = testbed.root.appendingPathComponent("evil")
@@ -418,8 +428,8 @@ struct RecordingLauncher: AttachedProcessLauncher {
         #expect(!files.contains { $0.hasSuffix("tinyswap_evil.py") }, "the swapped wheel was installed")
     }
 
-    @Test func aStoreFileAlteredAfterVerificationIsRefused() async throws {
-        let testbed = try await GateTestbed.make("altered")
+    @Test(arguments: TestPip.all) func aStoreFileAlteredAfterVerificationIsRefused(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("altered", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "gamma", version: "1.0")
         let store = ArtifactStore(directory: testbed.root.appendingPathComponent("store").path, http: NoHTTP())

@@ -38,8 +38,8 @@ import Testing
         QuarantineTarget(pip: .executable(testbed.pip), installOptions: testbed.indexOptions)
     }
 
-    @Test func anSdistIsKeptHashVerifiedAndNeverBuilt() async throws {
-        let testbed = try await GateTestbed.make("q-sdist")
+    @Test(arguments: TestPip.all) func anSdistIsKeptHashVerifiedAndNeverBuilt(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("q-sdist", pip: pip)
         defer { testbed.remove() }
         let sdist = try testbed.wheels.sdist(name: "reqeusts", version: "0.1")
         let quarantine = try quarantine(testbed)
@@ -60,8 +60,10 @@ import Testing
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
-    @Test func aHashMismatchKeepsNothingAndTheHalfDoneRecordCanBeRemoved() async throws {
-        let testbed = try await GateTestbed.make("q-mismatch")
+    @Test(arguments: TestPip.all) func aHashMismatchKeepsNothingAndTheHalfDoneRecordCanBeRemoved(_ pip: TestPip)
+        async throws
+    {
+        let testbed = try await GateTestbed.make("q-mismatch", pip: pip)
         defer { testbed.remove() }
         let wheel = try testbed.wheels.wheel(name: "evil", version: "1.0")
         let quarantine = try quarantine(testbed)
@@ -81,8 +83,8 @@ import Testing
         #expect(try quarantine.list().isEmpty)
     }
 
-    @Test func anInterruptedRemovalIsFinishedByTheNextOne() async throws {
-        let testbed = try await GateTestbed.make("q-interrupted")
+    @Test(arguments: TestPip.all) func anInterruptedRemovalIsFinishedByTheNextOne(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("q-interrupted", pip: pip)
         defer { testbed.remove() }
         let sdist = try testbed.wheels.sdist(name: "half", version: "1.0")
         let quarantine = try quarantine(testbed)
@@ -109,8 +111,8 @@ import Testing
             options: GateOptions(temporaryDirectory: testbed.root.appendingPathComponent("tmp").path))
     }
 
-    @Test func releaseInstallsOnlyWhenAllowedOrForced() async throws {
-        let testbed = try await GateTestbed.make("q-release")
+    @Test(arguments: TestPip.all) func releaseInstallsOnlyWhenAllowedOrForced(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("q-release", pip: pip)
         defer { testbed.remove() }
         try testbed.wheels.wheel(name: "dep", version: "1.0")
         let wheel = try testbed.wheels.wheel(name: "newpkg", version: "1.0", requires: ["dep"])
@@ -142,8 +144,8 @@ import Testing
         #expect(diagnostics.diagnostics.contains { $0.message.contains("because of --force") })
     }
 
-    @Test func aTamperedArtifactIsNotReleased() async throws {
-        let testbed = try await GateTestbed.make("q-tamper")
+    @Test(arguments: TestPip.all) func aTamperedArtifactIsNotReleased(_ pip: TestPip) async throws {
+        let testbed = try await GateTestbed.make("q-tamper", pip: pip)
         defer { testbed.remove() }
         let sdist = try testbed.wheels.sdist(name: "tampered", version: "1.0")
         let quarantine = try quarantine(testbed)

@@ -16,8 +16,8 @@ import Testing
 
     /// alpha 1.0 (wheel, requires beta), beta 2.0 (wheel), gamma 1.0 (wheel), omega 1.0 (sdist only, marks),
     /// delta 1.0 (wheel, requires omega).
-    func bed(_ label: String) async throws -> Bed {
-        let testbed = try await GateTestbed.make(label)
+    func bed(_ label: String, pip: TestPip) async throws -> Bed {
+        let testbed = try await GateTestbed.make(label, pip: pip)
         let marker = testbed.root.appendingPathComponent("build-code-ran")
         try testbed.wheels.wheel(name: "alpha", version: "1.0", requires: ["beta>=1"])
         try testbed.wheels.wheel(name: "beta", version: "2.0")
@@ -44,9 +44,9 @@ import Testing
         diagnostics.diagnostics.map { "\($0.level): \($0.message)" }.joined(separator: "\n")
     }
 
-    @Test(arguments: [["omega"], ["delta"], ["gamma", "omega==1.0"]])
-    func anIndexSdistIsRefusedNamedAndNeverRun(_ requirements: [String]) async throws {
-        let bed = try await bed("sdist-refused")
+    @Test(arguments: TestPip.all, [["omega"], ["delta"], ["gamma", "omega==1.0"]])
+    func anIndexSdistIsRefusedNamedAndNeverRun(_ pip: TestPip, _ requirements: [String]) async throws {
+        let bed = try await bed("sdist-refused", pip: pip)
         defer { bed.testbed.remove() }
         let engine = FakeEngine()
         let diagnostics = DiagnosticCollector()
@@ -65,8 +65,8 @@ import Testing
         #expect(diagnostics.diagnostics.filter { $0.level == .error }.count == 1, "\(text)")
     }
 
-    @Test func withTheOptInTheSdistIsBuiltAndInstalledSaidLoudly() async throws {
-        let bed = try await bed("sdist-allowed")
+    @Test(arguments: TestPip.all) func withTheOptInTheSdistIsBuiltAndInstalledSaidLoudly(_ pip: TestPip) async throws {
+        let bed = try await bed("sdist-allowed", pip: pip)
         defer { bed.testbed.remove() }
         let engine = FakeEngine()
         let diagnostics = DiagnosticCollector()
@@ -85,8 +85,8 @@ import Testing
                     + "run, which runs their setup.py / build backend BEFORE the gate has checked them"))
     }
 
-    @Test func theConfigurationsOptInWorksToo() async throws {
-        let bed = try await bed("sdist-config")
+    @Test(arguments: TestPip.all) func theConfigurationsOptInWorksToo(_ pip: TestPip) async throws {
+        let bed = try await bed("sdist-config", pip: pip)
         defer { bed.testbed.remove() }
         let engine = FakeEngine()
         let diagnostics = DiagnosticCollector()
@@ -100,8 +100,9 @@ import Testing
         #expect(messages(diagnostics).contains("source builds allowed (allow_source_builds = true)"))
     }
 
-    @Test func wheelsStillInstallAndTheFinalInstallIsWheelsOnlyToo() async throws {
-        let bed = try await bed("wheels-only")
+    @Test(arguments: TestPip.all) func wheelsStillInstallAndTheFinalInstallIsWheelsOnlyToo(_ pip: TestPip) async throws
+    {
+        let bed = try await bed("wheels-only", pip: pip)
         defer { bed.testbed.remove() }
         let engine = FakeEngine()
         let outcome = try await gate(bed.testbed, diagnostics: DiagnosticCollector()).run(
@@ -113,8 +114,9 @@ import Testing
         #expect(!bed.markerExists)
     }
 
-    @Test func theUsersOwnNoBinaryIsAnExplicitRequestForThatPackage() async throws {
-        let bed = try await bed("no-binary")
+    @Test(arguments: TestPip.all) func theUsersOwnNoBinaryIsAnExplicitRequestForThatPackage(_ pip: TestPip) async throws
+    {
+        let bed = try await bed("no-binary", pip: pip)
         defer { bed.testbed.remove() }
         let engine = FakeEngine()
         let diagnostics = DiagnosticCollector()
@@ -130,9 +132,9 @@ import Testing
                 "your --no-binary / --only-binary options let pip build omega from source"))
     }
 
-    @Test(arguments: ["--no-binary :all:", "--no-binary omega", "--only-binary :none:"])
-    func aRequirementsFileCannotLetSourceInSilently(_ option: String) async throws {
-        let bed = try await bed("file-no-binary")
+    @Test(arguments: TestPip.all, ["--no-binary :all:", "--no-binary omega", "--only-binary :none:"])
+    func aRequirementsFileCannotLetSourceInSilently(_ pip: TestPip, _ option: String) async throws {
+        let bed = try await bed("file-no-binary", pip: pip)
         defer { bed.testbed.remove() }
         let requirements = bed.testbed.root.appendingPathComponent("requirements.txt")
         try Data("\(option)\nomega\n".utf8).write(to: requirements)
@@ -174,8 +176,8 @@ import Testing
         #expect(messages(diagnostics).contains("https://files.example/omega-1.0.tar.gz is a source archive"))
     }
 
-    @Test func theUsersOwnLocalProjectIsStillBuilt() async throws {
-        let bed = try await bed("own-project")
+    @Test(arguments: TestPip.all) func theUsersOwnLocalProjectIsStillBuilt(_ pip: TestPip) async throws {
+        let bed = try await bed("own-project", pip: pip)
         defer { bed.testbed.remove() }
         let project = bed.testbed.root.appendingPathComponent("project")
         let sdist = bed.testbed.index.appendingPathComponent("omega-1.0.tar.gz")
@@ -198,8 +200,8 @@ import Testing
         #expect(messages(diagnostics).contains("install path of gamma 1.0: verified file"), "\(messages(diagnostics))")
     }
 
-    @Test func aNonexistentPackageIsPipsOwnErrorNotASourceRefusal() async throws {
-        let bed = try await bed("missing")
+    @Test(arguments: TestPip.all) func aNonexistentPackageIsPipsOwnErrorNotASourceRefusal(_ pip: TestPip) async throws {
+        let bed = try await bed("missing", pip: pip)
         defer { bed.testbed.remove() }
         let outcome = try await gate(bed.testbed, diagnostics: DiagnosticCollector()).run(
             pip: .executable(bed.testbed.pip), pipArguments: ["install"] + bed.testbed.indexOptions + ["omeg"],
