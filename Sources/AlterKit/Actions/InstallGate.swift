@@ -51,7 +51,15 @@ package struct InstallGate: Sendable {
         let workspace = try Workspace(parent: options.temporaryDirectory)
         defer { workspace.remove() }
         let start = ContinuousClock.now
-        var outcome = try await gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
+        // pip's final install from the verified files starts now, in parallel with the dry run and the engine:
+        // its interpreter and pip's modules are loaded by the time the files are verified.
+        var gate = self
+        let prepared =
+            invocation.isDryRun || !invocation.isCertain
+            ? nil : launcher.prepare(pip, environment: verifiedInstallEnvironment(folder: workspace.path("files")))
+        defer { prepared?.discard() }
+        if let prepared { gate.launcher = PreparedLauncher(base: launcher, prepared: prepared) }
+        var outcome = try await gate.gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
         outcome.timings.total = ContinuousClock.now - start
         services.diagnostics.debug("gate timings: \(outcome.timings)")
         return outcome
