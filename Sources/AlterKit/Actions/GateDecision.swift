@@ -7,11 +7,21 @@ package struct GateDecision: Sendable, Hashable {
     package var verdict: Verdict
     /// When this release was uploaded to its index, when known: the minimum release age is measured from it.
     package var uploadTime: Date?
+    /// The vulnerabilities found (fixed versions and severities, for the one-line message); may be empty.
+    package var vulnerabilities: [VulnerabilityFinding]
 
-    package init(dependency: Dependency, verdict: Verdict, uploadTime: Date? = nil) {
+    package init(
+        dependency: Dependency, verdict: Verdict, uploadTime: Date? = nil, vulnerabilities: [VulnerabilityFinding] = []
+    ) {
         self.dependency = dependency
         self.verdict = verdict
         self.uploadTime = uploadTime
+        self.vulnerabilities = vulnerabilities
+    }
+
+    /// The verdict at a glance, for the gate's one-line messages.
+    package var glance: VerdictGlance {
+        VerdictGlance(dependency: dependency, verdict: verdict, vulnerabilities: vulnerabilities)
     }
 }
 

@@ -66,8 +66,11 @@ package struct InstallGate: Sendable {
     }
 
     /// The environment pip runs with: ours, without the shim's private hint.
-    var pipEnvironment: [String: String] {
-        var environment = services.environment
+    var pipEnvironment: [String: String] { Self.pipEnvironment(services.environment) }
+
+    /// `environment` without the shim's private hints: what pip runs with.
+    static func pipEnvironment(_ environment: [String: String]) -> [String: String] {
+        var environment = environment
         environment.removeValue(forKey: "ALTERKS_REAL_PYTHON")
         environment.removeValue(forKey: "ALTERKS_BYPASS")
         environment.removeValue(forKey: "ALTERKS_ALLOW_SOURCE_BUILDS")
@@ -383,7 +386,7 @@ package struct InstallGate: Sendable {
         let blocked = pairs.filter { $0.1.verdict.action == .block }
         let quarantined = pairs.filter { $0.1.verdict.action == .quarantine }
         for (item, decision) in blocked {
-            diagnostics.emit(Diagnostic(.error, "BLOCKED \(Self.describe(item)): \(Self.reasons(decision.verdict))"))
+            tell(.error, item, decision)
         }
         if !blocked.isEmpty {
             diagnostics.emit(Diagnostic(.error, "nothing was installed"))
@@ -392,12 +395,11 @@ package struct InstallGate: Sendable {
             return outcome
         }
         for (item, decision) in pairs where decision.verdict.action == .alert {
-            diagnostics.warning("ALERT \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+            tell(.warning, item, decision)
         }
         if options.gateOnly || (invocation.isDryRun && !quarantined.isEmpty) {
             for (item, decision) in quarantined {
-                diagnostics.warning(
-                    "would quarantine \(Self.describe(item)): \(Self.reasons(decision.verdict))")
+                tell(.warning, item, decision, label: "would quarantine")
             }
             if options.gateOnly {
                 outcome.result = .gateOnly
@@ -617,11 +619,9 @@ package struct InstallGate: Sendable {
                     name: item.dependency.name, version: item.dependency.version ?? "", reason: "\(error)")
             }
             outcome.quarantined.append(record)
-            diagnostics.emit(
-                Diagnostic(
-                    .error,
-                    "QUARANTINED \(Self.describe(item)) → \(record.directory): \(Self.reasons(decision.verdict)) "
-                        + "(`alterks quarantine inspect \(record.normalizedName)`)"))
+            tell(
+                .error, item, decision, extra: " → \(record.directory)",
+                suffix: " (`alterks quarantine inspect \(record.normalizedName)`)")
         }
 
         let quarantinedNames = Set(quarantined.map { $0.0.dependency.normalizedName })
@@ -657,6 +657,21 @@ package struct InstallGate: Sendable {
     static func describe(_ item: PipReportItem) -> String {
         let base = "\(item.dependency.name) \(item.dependency.version ?? "")"
         return item.dependency.direct == false ? base + " (a dependency)" : base
+    }
+
+    /// One line per flagged package — what flagged it, at a glance — then the way out (an info line); every reason in
+    /// full (advisory summaries included) only with `--verbose`.
+    private func tell(
+        _ level: Diagnostic.Level, _ item: PipReportItem, _ decision: GateDecision, label: String? = nil,
+        extra: String = "", suffix: String = ""
+    ) {
+        let glance = decision.glance
+        let dependency = item.dependency.direct == false ? " (a dependency)" : ""
+        diagnostics.emit(Diagnostic(level, glance.headline(label: label, extra: dependency + extra) + suffix))
+        if let wayOut = glance.wayOut(now: services.clock.now()) { diagnostics.info("  way out: " + wayOut) }
+        for reason in decision.verdict.reasons {
+            diagnostics.debug("  - [\(reason.action.rawValue)] \(reason.message)")
+        }
     }
 
     /// The verdict's reasons, strictest first, on one line.

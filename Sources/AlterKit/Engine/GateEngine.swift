@@ -31,7 +31,8 @@ extension EngineBuilder {
                 let lookup = lookups[result.dependency.normalizedName]
                 var decision = GateDecision(
                     dependency: result.dependency, verdict: result.verdict,
-                    uploadTime: Self.uploadTime(of: result.dependency, in: lookup))
+                    uploadTime: Self.uploadTime(of: result.dependency, in: lookup),
+                    vulnerabilities: result.vulnerabilities)
                 if let reason = Self.unknownAgeReason(
                     decision, lookup: lookup, minReleaseAge: minReleaseAge, action: onSourceError)
                 {

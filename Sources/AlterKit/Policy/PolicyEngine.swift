@@ -155,6 +155,10 @@ package enum PolicyEngine {
         var detail: [String] = []
         if finding.isMalicious {
             detail.append("known malicious package")
+        } else if finding.severity == .unknown && finding.score == nil {
+            // Said as such, with the rule it then follows: a bare "unknown" beside a BLOCK explains nothing.
+            detail.append(
+                "no severity in any record; severity_actions.unknown = \(config.action(for: .unknown).rawValue)")
         } else {
             var severity = finding.severity.rawValue
             if let score = finding.score { severity += " \(formatScore(score))" }

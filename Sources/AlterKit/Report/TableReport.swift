@@ -1,7 +1,7 @@
 import Foundation
 
-/// The human report: one row per package fitting the given width, then every non-ALLOW package with all its
-/// reasons, what could not be checked, what was skipped, the sources and a one-line summary.
+/// The human report: one row per package fitting the given width, then every non-ALLOW package at a glance (what
+/// flagged it, the way out) with all its reasons, what could not be checked, what was skipped, the sources and a one-line summary.
 package enum TableReport {
     static let minimumWidth = 40
 
@@ -15,7 +15,7 @@ package enum TableReport {
         if results.isEmpty {
             lines.append("No packages to check.")
         } else {
-            let names = results.map(\.dependency.name)
+            let names = results.map { ReportText.name($0.dependency, marker: "*") }
             let versions = results.map { ReportText.version($0.dependency) }
             let nameWidth = min(max(7, names.map(\.count).max() ?? 0), 32)
             let versionWidth = min(max(7, versions.map(\.count).max() ?? 0), 20)
@@ -38,6 +38,9 @@ package enum TableReport {
                 }
                 lines.append(trimTrailing(row))
             }
+            if results.contains(where: { $0.dependency.direct == false }) {
+                lines.append(ReportText.dependencyLegend)
+            }
         }
 
         let flagged = results.filter { result in
@@ -45,17 +48,20 @@ package enum TableReport {
         }
         for result in flagged {
             lines.append("")
-            let verdict = result.verdict.action.rawValue.uppercased()
-            var title = "\(result.dependency.name) \(ReportText.version(result.dependency)) — \(verdict)"
+            // The package at a glance (what flagged it, the way out), then every reason in full.
+            let glance = VerdictGlance(
+                dependency: result.dependency, verdict: result.verdict, vulnerabilities: result.vulnerabilities)
+            var extra = result.dependency.direct == false ? " (a dependency)" : ""
             if let location = result.dependency.location {
-                title += " (\(ReportText.relative(location.description, to: options.baseDirectory)))"
+                extra += " (\(ReportText.relative(location.description, to: options.baseDirectory)))"
             }
-            var titleLines = wrap(title, width: width, indent: "")
-            if let index = titleLines.firstIndex(where: { $0.contains("— \(verdict)") }) {
-                titleLines[index] = titleLines[index].replacingOccurrences(
-                    of: "— \(verdict)", with: "— " + paint(verdict, result.verdict.action, options.color))
-            }
+            let label = VerdictGlance.label(result.verdict.action)
+            var titleLines = wrap(glance.headline(extra: extra), width: width, indent: "")
+            titleLines[0] = paint(label, result.verdict.action, options.color) + titleLines[0].dropFirst(label.count)
             lines.append(contentsOf: titleLines)
+            if let wayOut = glance.wayOut(now: report.generatedAt) {
+                lines.append(contentsOf: wrap("way out: " + wayOut, width: width, indent: "  "))
+            }
             for reason in result.verdict.reasons {
                 lines.append(
                     contentsOf: wrap("[\(reason.action.rawValue)] \(reason.message)", width: width, indent: "  - "))
