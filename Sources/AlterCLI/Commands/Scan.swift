@@ -114,11 +114,14 @@ struct ScanRunner {
         var merged =
             lockfiles.isEmpty ? Inventory() : try await setup.inventory(files: lockfiles, python: nil).inventory
         guard !toResolve.isEmpty else { return (merged, files) }
-        let (asked, _) = try await setup.inventory(files: toResolve, python: nil)
+        var asked: [(inventory: Inventory, file: String)] = []
+        for file in toResolve {
+            asked.append((try await setup.inventory(files: [file], python: nil).inventory, setup.absolute(file)))
+        }
         let temporary = setup.console.context.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
         let resolver = ScanResolver(
             services: setup.services, python: python.map(setup.absolute), temporaryDirectory: temporary)
-        let resolved = try await resolver.resolve(asked, files: toResolve.map(setup.absolute))
+        let resolved = try await resolver.resolve(asked)
         merged.dependencies += resolved.dependencies
         merged.skipped += resolved.skipped
         merged.sources += resolved.sources

@@ -69,9 +69,20 @@ package struct ScanResolver: Sendable {
         "--index-url", "--extra-index-url", "--no-index", "--find-links", "--pre", "--prefer-binary",
     ]
 
-    /// `inventory` resolved: its named requirements and their dependencies, each with its exact version. `files`:
-    /// the input files, for relative `--find-links` (pip reads them against the file's folder).
-    package func resolve(_ inventory: Inventory, files: [String]) async throws(ResolutionError) -> Inventory {
+    /// The files' inventories resolved together: their named requirements and the dependencies of those, each with
+    /// its exact version. Each input's `file` (absolute) is where its relative `--find-links` are read from (pip reads
+    /// them against the file's folder).
+    package func resolve(_ inputs: [(inventory: Inventory, file: String)]) async throws(ResolutionError) -> Inventory {
+        var inventory = Inventory()
+        var options: [String] = []
+        for input in inputs {
+            inventory.dependencies += input.inventory.dependencies
+            inventory.options += input.inventory.options
+            inventory.sources += input.inventory.sources
+            inventory.skipped += input.inventory.skipped
+            inventory.constraints += input.inventory.constraints
+            options += try optionLines(input.inventory, (input.file as NSString).deletingLastPathComponent)
+        }
         let (lines, unresolved) = try requirementLines(inventory)
         var resolved = Inventory(
             options: inventory.options, sources: inventory.sources, skipped: inventory.skipped + unresolved)
@@ -87,10 +98,7 @@ package struct ScanResolver: Sendable {
         defer { workspace.remove() }
         var arguments = ["install", "--ignore-installed"]
         do {
-            let folder = files.first.map { ($0 as NSString).deletingLastPathComponent } ?? "/"
-            arguments += [
-                "--requirement", try workspace.write("requirements.txt", optionLines(inventory, folder) + lines),
-            ]
+            arguments += ["--requirement", try workspace.write("requirements.txt", options + lines)]
             let constraints = try inventory.constraints.compactMap(Self.line)
             if !constraints.isEmpty {
                 arguments += ["--constraint", try workspace.write("constraints.txt", constraints)]

@@ -100,6 +100,24 @@ import Testing
         #expect(lines.contains("* a dependency of what the files ask for (pip's resolution)"), "\(table.out)")
     }
 
+    /// A relative `--find-links` is read against its own file's folder, as pip reads it, whatever the working
+    /// directory; two files resolve together.
+    @Test func relativeFindLinksAreReadFromTheirFilesFolder() async throws {
+        let world = try await world("scan-findlinks")
+        defer { world.stop() }
+        let app = try world.write("app/requirements.txt", "--no-index\n--find-links ../index\ntinyweb>=2.0\n")
+        let dev = try world.write("dev/deep/requirements-dev.txt", "--find-links ../../index\ntinyutil\n")
+        let result = try await world.run([
+            "scan", "--python", world.python, "--no-heuristics", "--format", "json", "-r", app, "-r", dev,
+        ])
+        #expect(result.code == ExitStatus.findings.rawValue, "\(result.err)\n\(result.out)")
+        let results = try Self.results(result.out)
+        let found = results.map { "\($0["name"] as? String ?? "") \($0["direct"] as? Bool ?? false)" }.sorted()
+        // tinyutil is asked for by the second file: a requirement there, not only a dependency.
+        #expect(found == ["tinyutil true", "tinyweb true"], "\(result.out)")
+        #expect(world.index.requestCount == 0)
+    }
+
     @Test func noDepsKeepsThePinnedOnlyReading() async throws {
         let world = try await world("scan-nodeps")
         defer { world.stop() }
