@@ -330,7 +330,7 @@ class Bench:
         common = {"mode": mode, "doubles": doubles, "already_warm": already_warm, "validate": VALIDATORS[tool](size)}
         if tool == "alterks":
             argv = [
-                self.alterks, "scan", "--config", self.config_file(doubles), "-r", requirements, "--source", "osv",
+                self.alterks, "scan", "--no-deps", "--config", self.config_file(doubles), "-r", requirements, "--source", "osv",
                 "--no-heuristics", "--format", "json"]
             return self.measure(
                 section, case, tool, argv, self.env("alterks"), cold_dirs=self.cold_dirs("alterks"), **common)

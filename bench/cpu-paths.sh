@@ -70,7 +70,7 @@ instructions() { # label argv... : callgrind's instruction count of one run (CAL
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.%p" "$@" >/dev/null 2>"$work/valgrind" || true
     printf '%-40s %s instructions\n' "$label" "$(grep -o 'Collected : [0-9]*' "$work/valgrind" | head -n 1 | cut -d' ' -f3)"
 }
-scan() { echo "$alterks" scan --config "$work/alterks-$1.toml" -r "$inputs/requirements-1000.txt" --source osv \
+scan() { echo "$alterks" scan --no-deps --config "$work/alterks-$1.toml" -r "$inputs/requirements-1000.txt" --source osv \
     --no-heuristics --format json; }
 audit() { echo "$uv" audit --frozen --service-url "$2" --default-index "$2/simple" --output-format json \
     --no-python-downloads --directory "$work/uv-$1"; }
@@ -78,7 +78,7 @@ hf() { hyperfine -N -i --style basic --runs "$runs" "$@" 2>&1 | grep -E 'Benchma
 
 say "offline: db import, then scan --offline --no-heuristics of 1,000 pins"
 "$alterks" db import "$shared/osv-pypi.zip" >/dev/null
-offline=("$alterks" scan --offline -r "$inputs/requirements-1000.txt" --no-heuristics --format json)
+offline=("$alterks" scan --no-deps --offline -r "$inputs/requirements-1000.txt" --no-heuristics --format json)
 cold_cache="rm -rf $XDG_CACHE_HOME/alterks"
 hyperfine -N -i --style basic --runs "$runs" --prepare "$cold_cache" "${offline[*]}" 2>&1 | grep -E 'Time|±' |
     sed 's/^/  cold verdict cache: /'

@@ -11,14 +11,27 @@ struct ScanCommand: AsyncParsableCommand {
             python3 on PATH). Files are recognised by name: requirements*.txt/*.in, pyproject.toml, poetry.lock, \
             uv.lock, Pipfile.lock, pylock.toml, pdm.lock.
 
+            Requirements files and pyproject.toml dependencies are resolved the way pip would install them, for \
+            --python: pip's dry run (wheels only: nothing is built; installed packages ignored; the files' index \
+            options), and the whole resolution is scanned, dependencies marked as such. A resolution failure stops \
+            the scan (exit 3). --no-deps scans only the pinned requirements as written, without pip. Lockfiles are \
+            scanned as locked.
+
             \(ExitStatus.documentation)
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var sources: SourceOptions
 
-    @Option(name: .customLong("python"), help: "The interpreter whose installed packages to scan.")
+    @Option(
+        name: .customLong("python"),
+        help: "The interpreter whose installed packages to scan, or for which to resolve input files.")
     var python: String?
+
+    @Flag(
+        name: .customLong("no-deps"),
+        help: "Scan only the pinned requirements of the files as written: no resolution, no dependencies.")
+    var noDeps = false
 
     @Option(name: [.customShort("r"), .customLong("requirement")], help: "A requirements file (repeatable).")
     var requirements: [String] = []
@@ -41,8 +54,8 @@ struct ScanCommand: AsyncParsableCommand {
     var noHeuristics = false
 
     func validate() throws {
-        if python != nil && (file != nil || !requirements.isEmpty) {
-            throw ValidationError("--python scans an environment; it cannot be combined with input files")
+        if python != nil && noDeps && (file != nil || !requirements.isEmpty) {
+            throw ValidationError("--python resolves input files; with --no-deps nothing is resolved")
         }
     }
 
@@ -50,7 +63,7 @@ struct ScanCommand: AsyncParsableCommand {
         let setup = try CommandSetup(global: global)
         let report = try await ScanRunner(setup: setup, mode: .scan).run(
             files: requirements + (file.map { [$0] } ?? []), python: python, source: sources.choice,
-            heuristics: !noHeuristics)
+            heuristics: !noHeuristics, resolve: !noDeps)
         try setup.emit(setup.console.render(report, as: format), output: output)
         var status = report.exitStatus(failOn: failOn ?? setup.configuration.failOn)
         if status == .sourceFailure {
@@ -72,10 +85,15 @@ struct ScanRunner {
     let setup: CommandSetup
     let mode: PolicyMode
 
+    /// `resolve`: requirements files and pyproject.toml are resolved with pip for `python` (see `ScanResolver`);
+    /// otherwise their pinned requirements are read as written.
     func run(
-        files: [String], python: String?, source: AdvisorySourceChoice?, heuristics: Bool
+        files: [String], python: String?, source: AdvisorySourceChoice?, heuristics: Bool, resolve: Bool = false
     ) async throws -> ScanReport {
-        let (inventory, targets) = try await setup.inventory(files: files, python: python)
+        let (inventory, targets) =
+            resolve && !files.isEmpty
+            ? try await resolvedInventory(files: files, python: python)
+            : try await setup.inventory(files: files, python: python)
         let offline = (source ?? setup.configuration.source) == .offline
         var risk: (any RiskAssessor)? = heuristics ? setup.builder.riskAssessor(offline: offline) : nil
         // An installed environment has code to read: each distribution's files, as its RECORD lists them.
@@ -85,6 +103,29 @@ struct ScanRunner {
         setup.console.progress(ProgressStep(stage: "packages resolved", done: count, total: count))
         defer { setup.console.endProgress() }
         return await engine.scan(inventory.dependencies, targets: targets, skipped: inventory.skipped)
+    }
+
+    /// The files read; requirements files and pyproject.toml resolved together with pip, lockfiles as locked.
+    func resolvedInventory(files: [String], python: String?) async throws -> (inventory: Inventory, targets: [String]) {
+        let resolvable: Set<InventoryLoader.Format> = [.requirements, .pyproject]
+        let toResolve = files.filter { InventoryLoader.format(of: $0).map(resolvable.contains) ?? false }
+        let lockfiles = files.filter { !toResolve.contains($0) }
+        // No file at all would mean the installed environment: lockfiles are read only when there are some.
+        var merged =
+            lockfiles.isEmpty ? Inventory() : try await setup.inventory(files: lockfiles, python: nil).inventory
+        guard !toResolve.isEmpty else { return (merged, files) }
+        var asked: [(inventory: Inventory, file: String)] = []
+        for file in toResolve {
+            asked.append((try await setup.inventory(files: [file], python: nil).inventory, setup.absolute(file)))
+        }
+        let temporary = setup.console.context.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        let resolver = ScanResolver(
+            services: setup.services, python: python.map(setup.absolute), temporaryDirectory: temporary)
+        let resolved = try await resolver.resolve(asked)
+        merged.dependencies += resolved.dependencies
+        merged.skipped += resolved.skipped
+        merged.sources += resolved.sources
+        return (merged, files)
     }
 
     /// One line per source failure, for stderr: which source failed, for how many packages, and why.

@@ -139,7 +139,8 @@ package enum SourceBuilds {
             let rest = line[range.upperBound...]
             guard let separator = rest.range(of: ": ") else { continue }
             let project = PackageName.normalize(String(rest[..<separator.lowerBound]))
-            let link = String(rest[separator.upperBound...]).trimmingCharacters(in: .whitespaces)
+            // An index page's link is followed by " (from PAGE)": the link is the first word.
+            let link = String(rest[separator.upperBound...].trimmingCharacters(in: .whitespaces).prefix { $0 != " " })
             guard failing.contains(project), let version = sdistVersion(RequirementLine.fileName(link), of: project)
             else { continue }
             versions[project, default: []].insert(version)

@@ -82,6 +82,7 @@ package enum CycloneDXReport {
         if let version = result.dependency.version { members.append(("version", .string(version))) }
         members.append(("purl", .string(ref)))
         var properties = [property("alterks:verdict", result.verdict.action.rawValue)]
+        if result.dependency.direct == false { properties.append(property("alterks:direct", "false")) }
         if !result.dependency.specifier.isEmpty && result.dependency.version == nil {
             properties.append(property("alterks:specifier", result.dependency.specifier))
         }

@@ -80,7 +80,8 @@ package enum MarkdownReport {
                 let vulns = result.vulnerabilities.map(\.id).sorted().joined(separator: ", ")
                 let risk = result.risk?.composite.map { PolicyEngine.formatScore($0) } ?? ""
                 out.append(
-                    "| \(escape(result.dependency.name)) | \(escape(ReportText.version(result.dependency))) | "
+                    "| \(escape(ReportText.name(result.dependency, marker: " (dependency)"))) | "
+                        + "\(escape(ReportText.version(result.dependency))) | "
                         + "\(result.verdict.action.rawValue.uppercased()) | \(escape(vulns)) | \(risk) |")
             }
             out.append("")
@@ -98,7 +99,8 @@ package enum MarkdownReport {
 
     static func row(_ result: PackageResult, options: ReportOptions) -> String {
         let why = TableReport.details(result)
-        return "| \(escape(result.dependency.name)) | \(escape(ReportText.version(result.dependency))) | "
+        return "| \(escape(ReportText.name(result.dependency, marker: " (dependency)"))) | "
+            + "\(escape(ReportText.version(result.dependency))) | "
             + "**\(result.verdict.action.rawValue.uppercased())** | \(escape(why)) |"
     }
 

@@ -119,6 +119,14 @@ enum ReportText {
     /// `2024-10-10`.
     static func day(_ date: Date) -> String { String(timestamp(date).prefix(10)) }
 
+    /// `name`, with `marker` after it when the package is a dependency of what was asked for (`direct == false`).
+    static func name(_ dependency: Dependency, marker: String) -> String {
+        dependency.direct == false ? dependency.name + marker : dependency.name
+    }
+
+    /// What the table's `*` after a name means.
+    static let dependencyLegend = "* a dependency of what the files ask for (pip's resolution)"
+
     /// The version to show: the pin, or the specifier, or "(any)".
     static func version(_ dependency: Dependency) -> String {
         dependency.version ?? (dependency.specifier.isEmpty ? "(any)" : dependency.specifier)

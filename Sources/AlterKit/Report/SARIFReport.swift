@@ -47,11 +47,14 @@ package enum SARIFReport {
                 ),
                 (
                     "properties",
-                    .object([
-                        ("package", .string(finding.result.dependency.normalizedName)),
-                        ("version", .optional(finding.result.dependency.version)),
-                        ("verdict", .string(finding.result.verdict.action.rawValue)),
-                    ])
+                    .object(
+                        [
+                            ("package", .string(finding.result.dependency.normalizedName)),
+                            ("version", .optional(finding.result.dependency.version)),
+                            ("verdict", .string(finding.result.verdict.action.rawValue)),
+                        ]
+                            // A dependency of what was asked for (pip's resolution) says so.
+                            + (finding.result.dependency.direct == false ? [("direct", .bool(false))] : []))
                 ),
             ]
             if let justification = finding.suppression {

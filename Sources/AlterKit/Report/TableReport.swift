@@ -15,7 +15,7 @@ package enum TableReport {
         if results.isEmpty {
             lines.append("No packages to check.")
         } else {
-            let names = results.map(\.dependency.name)
+            let names = results.map { ReportText.name($0.dependency, marker: "*") }
             let versions = results.map { ReportText.version($0.dependency) }
             let nameWidth = min(max(7, names.map(\.count).max() ?? 0), 32)
             let versionWidth = min(max(7, versions.map(\.count).max() ?? 0), 20)
@@ -37,6 +37,9 @@ package enum TableReport {
                     row += "  " + truncate(details(result), detailsWidth)
                 }
                 lines.append(trimTrailing(row))
+            }
+            if results.contains(where: { $0.dependency.direct == false }) {
+                lines.append(ReportText.dependencyLegend)
             }
         }
 

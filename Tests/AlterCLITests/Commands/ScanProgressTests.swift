@@ -25,7 +25,7 @@ import Testing
         try Data("osv_url = \"\(osv.baseURL)\"\nmax_offline_age = \"36500d\"\n".utf8).write(
             to: home.appendingPathComponent("alterks.toml"))
         let arguments = [
-            "scan", "--config", home.appendingPathComponent("alterks.toml").path, "-r",
+            "scan", "--no-deps", "--config", home.appendingPathComponent("alterks.toml").path, "-r",
             home.appendingPathComponent("requirements.txt").path, "--no-heuristics", "--format", "json",
         ]
         return (home, osv, arguments)

@@ -10,7 +10,7 @@ import Testing
         let sandbox = try HardeningSandbox()
         defer { sandbox.remove() }
         let requirements = try sandbox.write("requirements.txt", "six==1.16.0\ndjango===\n")
-        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        let result = await sandbox.run(["scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics"])
         #expect(result.status == ExitStatus.usage.rawValue, "\(result.output)")
         #expect(result.stderr.contains("requirements.txt:2"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
@@ -21,7 +21,7 @@ import Testing
         defer { sandbox.remove() }
         let requirements = try sandbox.write("requirements.txt", "django\nflask>=2\n")
         let result = await sandbox.run([
-            "scan", "--offline", "-r", requirements, "--no-heuristics", "--format", "json",
+            "scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics", "--format", "json",
         ])
         #expect(result.status == ExitStatus.sourceFailure.rawValue, "\(result.output)")
         #expect(result.stderr.contains("nothing was checked: 2 package(s) skipped"), "\(result.stderr)")
@@ -33,12 +33,12 @@ import Testing
         defer { sandbox.remove() }
         let requirements = try sandbox.write("requirements.txt", "six==1.16.0\n")
         // The sandbox's user accepts any age; this run's explicit configuration does not (the default, 7 days).
-        let accepted = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        let accepted = await sandbox.run(["scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics"])
         #expect(accepted.status == ExitStatus.clean.rawValue, "\(accepted.output)")
         #expect(accepted.stdout.contains("2024-10-10"), "\(accepted.stdout)")
         let config = try sandbox.write("strict.toml", "max_offline_age = 7\n")
         let stale = await sandbox.run([
-            "scan", "--config", config, "--offline", "-r", requirements, "--no-heuristics",
+            "scan", "--no-deps", "--config", config, "--offline", "-r", requirements, "--no-heuristics",
         ])
         #expect(stale.status == ExitStatus.sourceFailure.rawValue, "\(stale.output)")
         #expect(stale.stderr.contains("offline database of 2024-10-10 is"), "\(stale.stderr)")

@@ -25,7 +25,7 @@ struct DatabaseFaultTests {
             let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
             self.cacheDirectory = cacheDirectory ?? sandbox.path("cache")
             arguments = [
-                "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
+                "scan", "--no-deps", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
                 "--cache-dir", self.cacheDirectory,
             ]
         }
@@ -149,7 +149,7 @@ struct DatabaseFaultTests {
         try garbage.write(to: URL(fileURLWithPath: sandbox.dataDirectory + "/" + OfflineDatabase.fileName))
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
 
-        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        let result = await sandbox.run(["scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics"])
 
         expectRightAnswer(result, "garbage offline database")
         #expect(result.stderr.contains(OfflineDatabase.fileName), "no warning names the database: \(result.stderr)")
@@ -165,7 +165,7 @@ struct DatabaseFaultTests {
         defer { sandbox.remove() }
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
 
-        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        let result = await sandbox.run(["scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics"])
 
         expectRightAnswer(result, "no offline database")
     }
@@ -186,7 +186,7 @@ struct DatabaseFaultTests {
         try FileSystemFaults.remountReadOnly(mount)
         let requirements = try sandbox.write("requirements.txt", vulnerablePins)
 
-        let result = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics"])
+        let result = await sandbox.run(["scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics"])
 
         #expect(
             result.status == ExitStatus.sourceFailure.rawValue
@@ -223,7 +223,9 @@ struct DatabaseFaultTests {
             #expect(!second.stderr.isEmpty, "a failed import said nothing")
         }
         #expect(FileSystemFaults.rowCount(database).map { $0 >= rowsBefore } == true, "rows lost")
-        let scan = await sandbox.run(["scan", "--offline", "-r", requirements, "--no-heuristics", "--format", "json"])
+        let scan = await sandbox.run([
+            "scan", "--no-deps", "--offline", "-r", requirements, "--no-heuristics", "--format", "json",
+        ])
         #expect(scan.status == ExitStatus.findings.rawValue, "\(scan.output.prefix(3000))")
         #expect(scan.stdout.contains("PYSEC-2018-66"))
     }

@@ -85,7 +85,7 @@ struct HardeningSandbox {
     /// `alterks scan --config CONFIG -r REQUIREMENTS --no-heuristics --format json` with the sandbox's cache folder.
     func scanJSON(config: String, requirements: String) async -> CLIResult {
         await run([
-            "scan", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
+            "scan", "--no-deps", "--config", config, "-r", requirements, "--no-heuristics", "--format", "json",
             "--cache-dir", path("cache"),
         ])
     }

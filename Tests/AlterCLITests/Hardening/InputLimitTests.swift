@@ -27,7 +27,7 @@ struct InputLimitTests {
         let config = try sandbox.config(baseURL: server.baseURL, extra: #"source = "osv""#)
 
         let result = await sandbox.run([
-            "scan", "--config", config, "-r", sandbox.path("reqs/" + entry), "--no-heuristics",
+            "scan", "--no-deps", "--config", config, "-r", sandbox.path("reqs/" + entry), "--no-heuristics",
             "--cache-dir", sandbox.path("cache"),
         ])
 
@@ -159,7 +159,8 @@ struct InputLimitTests {
         let before = peakResidentBytes()
 
         let result = await sandbox.run([
-            "scan", "--config", config, "-r", requirements, "--format", "json", "--cache-dir", sandbox.path("cache"),
+            "scan", "--no-deps", "--config", config, "-r", requirements, "--format", "json", "--cache-dir",
+            sandbox.path("cache"),
         ])
 
         let grown = peakResidentBytes() - before

@@ -128,3 +128,32 @@ import Testing
         #expect(unanswered.wayOut(now: Self.now) == "try again once osv answers")
     }
 }
+
+/// A dependency that pip's resolution added (`direct == false`) is marked as such in every output format.
+@Suite struct DependencyMarkingTests {
+    @Test func everyFormatSaysWhichPackageIsADependency() throws {
+        var report = ReportScenario.vulnerable.report
+        let index = try #require(report.results.firstIndex { $0.dependency.name == "Django" })
+        report.results[index].dependency.direct = false
+        report.results[index].dependency.location = nil
+        let options = ReportOptions(width: 100, color: false, baseDirectory: ReportScenario.base)
+        let table = report.rendered(as: .table, options: options)
+        #expect(table.contains("\nDjango*   4.2.0    BLOCK"), "\(table)")
+        #expect(table.contains("\n* a dependency of what the files ask for (pip's resolution)\n"), "\(table)")
+        #expect(table.contains("\nBLOCKED Django 4.2.0 (a dependency): 1 vulnerability"), "\(table)")
+        #expect(!table.contains("requests*"))
+        let markdown = report.rendered(as: .markdown, options: options)
+        #expect(markdown.contains("| Django (dependency) | 4.2.0 |"), "\(markdown)")
+        #expect(!markdown.contains("requests (dependency)"))
+        let json = report.rendered(as: .json, options: options)
+        #expect(json.contains("\"direct\": false") || json.contains("\"direct\":false"), "\(json)")
+        let sarif = try JSONSerialization.jsonObject(with: Data(report.rendered(as: .sarif, options: options).utf8))
+        let results = ((sarif as? [String: Any])?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]
+        let properties = try #require(results?.compactMap { $0["properties"] as? [String: Any] })
+        #expect(properties.contains { $0["package"] as? String == "django" && $0["direct"] as? Bool == false })
+        #expect(!properties.contains { $0["package"] as? String != "django" && $0["direct"] != nil })
+        let cyclonedx = report.rendered(as: .cyclonedx, options: options)
+        #expect(cyclonedx.contains("\"alterks:direct\""), "\(cyclonedx)")
+        #expect(cyclonedx.components(separatedBy: "\"alterks:direct\"").count == 2)
+    }
+}
