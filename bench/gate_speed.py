@@ -175,6 +175,8 @@ def main():
     parser.add_argument("--sets", default="A,B")
     parser.add_argument("--latencies", default="0,50")
     options = parser.parse_args()
+    for key in ("alterks", "doubles", "data", "work"):
+        setattr(options, key, os.path.abspath(getattr(options, key)))
     bench = Bench(options)
     for name in options.sets.split(","):
         for latency in [int(x) for x in options.latencies.split(",")]:

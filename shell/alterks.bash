@@ -6,8 +6,13 @@
 #   a virtualenv activated later (its bin/ goes ahead of the shims on PATH) cannot route around the gate; the shim
 #   itself uses the active virtualenv's own pip as the real one. Each of those calls, and each prompt, moves the
 #   shims folder back in front of PATH.
+# - The net under the shims: a local package index (`alterks index`, one per shell, ended with it) stands for your
+#   pip and uv indexes and serves a file only once the gate's engine has passed it. PIP_INDEX_URL,
+#   PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, UV_DEFAULT_INDEX and UV_INDEX_URL are exported pointing at it
+#   (UV_INDEX, UV_EXTRA_INDEX_URL and UV_FIND_LINKS are unset), so pip and uv started by any program (make, tox, a
+#   script's `sh -c "pip install …"`, a venv's bin/pip) are gated too. ALTERKS_INDEX=0 before sourcing leaves it off.
 # - alterks-deactivate restores PATH exactly as it was (when nothing else changed it meanwhile; otherwise it only
-#   takes the shims folder out).
+#   takes the shims folder out), and every variable above exactly (its value, exported or not, or unset).
 # The shims folder: $ALTERKS_SHIMS, else ../shims next to this file (the install.sh layout), else the release build of
 # the checkout this file is in (after `swift build -c release`; see alterks-shims.sh). `alterks` is on PATH with it.
 
@@ -89,11 +94,60 @@ for _alterks_name in python python3 "${_ALTERKS_FUNCTIONS[@]/#pip/python}"; do
 done
 unset _alterks_shim _alterks_name
 
+# The variables activation points at the local index, and how each was before: NAME STATE VALUE triples, STATE
+# being unset, shell (set, not exported) or exported.
+_ALTERKS_INDEX_VARS=(PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS PIP_NO_INDEX UV_DEFAULT_INDEX UV_INDEX_URL UV_INDEX
+    UV_EXTRA_INDEX_URL UV_FIND_LINKS ALTERKS_INDEX_URL)
+_ALTERKS_INDEX_SAVED=()
+_ALTERKS_INDEX_PID=""
+
+_alterks_index_on() {
+    [ "${ALTERKS_INDEX:-1}" = 0 ] && return 0
+    # A parent shell's index is in place (this shell inherited its environment): it stays the net.
+    if [ -n "${ALTERKS_INDEX_URL:-}" ] && [ "${PIP_INDEX_URL:-}" = "$ALTERKS_INDEX_URL/simple/" ]; then
+        return 0
+    fi
+    local started name
+    if ! started="$("$ALTERKS_SHIMS/alterks" index start --watch-pid "$$")"; then
+        echo "alterks: the local index did not start: pip and uv started by programs are NOT gated" >&2
+        return 0
+    fi
+    _ALTERKS_INDEX_PID="${started%% *}"
+    for name in "${_ALTERKS_INDEX_VARS[@]}"; do
+        if [ -z "${!name+set}" ]; then
+            _ALTERKS_INDEX_SAVED+=("$name" unset "")
+        elif [[ "$(declare -p "$name")" =~ ^declare\ -[a-zA-Z]*x ]]; then
+            _ALTERKS_INDEX_SAVED+=("$name" exported "${!name}")
+        else
+            _ALTERKS_INDEX_SAVED+=("$name" shell "${!name}")
+        fi
+    done
+    local url="${started#* }"
+    unset UV_INDEX UV_EXTRA_INDEX_URL UV_FIND_LINKS
+    export PIP_INDEX_URL="$url/simple/" PIP_EXTRA_INDEX_URL="$url/none/" PIP_FIND_LINKS="$url/links/" PIP_NO_INDEX=0 \
+        UV_DEFAULT_INDEX="$url/simple/" UV_INDEX_URL="$url/simple/" ALTERKS_INDEX_URL="$url"
+}
+
+_alterks_index_off() {
+    local i name
+    for ((i = 0; i < ${#_ALTERKS_INDEX_SAVED[@]}; i += 3)); do
+        name="${_ALTERKS_INDEX_SAVED[i]}"
+        unset "$name"
+        case "${_ALTERKS_INDEX_SAVED[i + 1]}" in
+            exported) export "$name=${_ALTERKS_INDEX_SAVED[i + 2]}" ;;
+            shell) printf -v "$name" '%s' "${_ALTERKS_INDEX_SAVED[i + 2]}" ;;
+        esac
+    done
+    [ -z "$_ALTERKS_INDEX_PID" ] || kill "$_ALTERKS_INDEX_PID" 2>/dev/null
+    unset _ALTERKS_INDEX_VARS _ALTERKS_INDEX_SAVED _ALTERKS_INDEX_PID
+}
+
 _ALTERKS_OLD_PROMPT_COMMAND="${PROMPT_COMMAND-}"
 _ALTERKS_HAD_PROMPT_COMMAND="${PROMPT_COMMAND+set}"
 PROMPT_COMMAND="_alterks_front${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 
 alterks-deactivate() {
+    _alterks_index_off
     if [ "$PATH" = "${_ALTERKS_SET_PATH:-}" ]; then
         PATH="$_ALTERKS_OLD_PATH"
     else
@@ -109,7 +163,8 @@ alterks-deactivate() {
         PROMPT_COMMAND="${PROMPT_COMMAND//_alterks_front;/}"
         PROMPT_COMMAND="${PROMPT_COMMAND//_alterks_front/}"
     fi
-    unset -f "${_ALTERKS_FUNCTIONS[@]}" _alterks_front _alterks_strip _alterks_pip _alterks_python
+    unset -f "${_ALTERKS_FUNCTIONS[@]}" _alterks_front _alterks_strip _alterks_pip _alterks_python _alterks_index_on \
+        _alterks_index_off
     [ -n "$_ALTERKS_HAD_SHIMS" ] || unset ALTERKS_SHIMS
     unset _ALTERKS_ACTIVE _ALTERKS_OLD_PATH _ALTERKS_SET_PATH _ALTERKS_FUNCTIONS _ALTERKS_OLD_PROMPT_COMMAND \
         _ALTERKS_HAD_PROMPT_COMMAND _ALTERKS_HAD_SHIMS
@@ -119,3 +174,4 @@ alterks-deactivate() {
 
 _alterks_front
 hash -r
+_alterks_index_on

@@ -147,6 +147,34 @@ public enum PipLauncher {
     /// Largest launcher read: pip's own is about 250 bytes.
     static let maximumSize = 4096
 
+    /// The text of the launcher-sized file at `path`; nil when it cannot be read or is larger than a launcher.
+    public static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: maximumSize + 1)
+        var total = 0
+        while total < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            total += n
+        }
+        guard total > 0, total <= maximumSize else { return nil }
+        return String(decoding: buffer[0..<total], as: UTF8.self)
+    }
+
+    /// The interpreter of pip's standard launcher `text`: its shebang when that is one absolute path with no
+    /// arguments (`#!/venv/bin/python3`); nil for anything else (a `/bin/sh` trampoline, `env`, options).
+    public static func interpreter(ofLauncher text: String) -> String? {
+        guard isStandard(text), let first = text.split(separator: "\n").first else { return nil }
+        let path = first.dropFirst(2).trimmingSpaces()
+        guard path.hasPrefix("/"), !path.contains(where: { $0 == " " || $0 == "\t" || $0 == "\r" }) else {
+            return nil
+        }
+        return path
+    }
+
     /// Whether `text` is pip's launcher script, line by line.
     public static func isStandard(_ text: String) -> Bool {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -213,19 +241,7 @@ public struct LiveShimSystem: ShimSystem {
     }
 
     public func isPipLauncher(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: PipLauncher.maximumSize + 1)
-        var total = 0
-        while total < buffer.count {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + total, $0.count - total) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            total += n
-        }
-        guard total > 0, total <= PipLauncher.maximumSize else { return false }
-        return PipLauncher.isStandard(String(decoding: buffer[0..<total], as: UTF8.self))
+        PipLauncher.read(path).map(PipLauncher.isStandard) ?? false
     }
 
     public func isShimBinary(_ path: String) -> Bool {

@@ -95,6 +95,15 @@ package struct LogFileLauncher: AttachedProcessLauncher {
         return try await PosixAttachedLauncher(stdoutFD: fd, stderrFD: fd).run(
             executable, arguments, environment: environment)
     }
+
+    /// As the real launcher does (the gate's final install then runs in the prepared interpreter), writing to
+    /// the log file.
+    package func prepare(_ pip: PipCommand, environment: [String: String]) -> PreparedPip? {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return PosixAttachedLauncher(stdoutFD: fd, stderrFD: fd).prepare(pip, environment: environment)
+    }
 }
 
 /// A fake engine: a verdict per project (default ALLOW), optional upload times per `name==version`, and a record

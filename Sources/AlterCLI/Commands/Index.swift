@@ -18,10 +18,13 @@ struct IndexCommand: AsyncParsableCommand {
             engine passed that exact file (name, version, sha256); releases younger than min_release_age are left \
             out of the pages. Every URL carries a per-session token: a request without it is refused.
 
-            Not yet started by the shell activation: run `alterks index start --watch-pid PID` yourself and point \
-            PIP_INDEX_URL / UV_DEFAULT_INDEX at the URL it prints. Until the activation does this, programs that a \
-            shell starts (sh -c "pip install …", venv/bin/pip, python -m pip) are not gated; the pip shim still \
-            gates what is typed in an activated shell.
+            The shell activation (shell/alterks.{bash,zsh,fish}) starts one for each shell (`alterks index start \
+            --watch-pid $$`; it ends with that shell) and exports PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, \
+            PIP_NO_INDEX, UV_DEFAULT_INDEX and UV_INDEX_URL pointing at it, so that pip and uv started by programs \
+            (sh -c "pip install …", venv/bin/pip, python -m pip, make, tox) are gated too; alterks-deactivate \
+            restores every variable exactly. ALTERKS_INDEX=0 before activation leaves it off. Not covered: an \
+            installer told another index on its command line or in a requirements file, uv's project indexes \
+            (uv.toml, [tool.uv]), or a program that unsets the variables (docs/shim.md).
             """,
         subcommands: [Serve.self, Start.self])
 
@@ -133,8 +136,8 @@ enum IndexSession {
         return token
     }
 
-    /// Returns when `pid` has ended (looked at every two seconds; a new process under the same pid — told apart by
-    /// its start time in /proc — counts as ended), or never when there is none to watch.
+    /// Returns when `pid` has ended (looked at every two seconds; a zombie, or a new process under the same pid —
+    /// told apart by its start time in /proc — counts as ended), or never when there is none to watch.
     static func waitForEnd(of pid: Int32?) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
@@ -142,7 +145,7 @@ enum IndexSession {
                     while true { pause() }
                 }
                 let started = startTime(of: pid)
-                while kill(pid, 0) == 0 || errno == EPERM, startTime(of: pid) == started { sleep(2) }
+                while kill(pid, 0) == 0 || errno == EPERM, startTime(of: pid) == started, !isZombie(pid) { sleep(2) }
                 continuation.resume()
             }
             thread.name = "alterks-index-watch"
@@ -152,12 +155,33 @@ enum IndexSession {
 
     /// Field 22 of /proc/PID/stat (the process's start time in clock ticks), nil when it cannot be read.
     static func startTime(of pid: Int32) -> String? {
-        guard let data = try? FileIO.read("/proc/\(pid)/stat", limit: 4096) else { return nil }
+        let fields = statFields(of: pid)
+        return fields.count > 19 ? fields[19] : nil
+    }
+
+    /// Whether `pid` has ended but was not reaped yet (state Z or X in /proc/PID/stat): a shell that ended is over,
+    /// even while its parent has not collected it.
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let state = statFields(of: pid).first else { return false }
+        return state == "Z" || state == "X"
+    }
+
+    /// The fields of /proc/PID/stat after the command name (from field 3, the state), empty when it cannot be read.
+    static func statFields(of pid: Int32) -> [String] {
+        guard let data = try? FileIO.read("/proc/\(pid)/stat", limit: 4096) else { return [] }
         let text = String(decoding: data, as: UTF8.self)
         // The command name (field 2) is in parentheses and may hold spaces: count from the last ")".
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? String(fields[19]) : nil
+        guard let close = text.lastIndex(of: ")") else { return [] }
+        return text[text.index(after: close)...].split(separator: " ").map(String.init)
+    }
+
+    /// Marks every open descriptor above stderr close-on-exec.
+    static func closeOnExecInherited() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in names.compactMap({ Int32($0) }) where fd > 2 {
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Spawns `executable arguments` in a new session (it outlives this process), its stdout a pipe and its stderr
@@ -165,6 +189,10 @@ enum IndexSession {
     static func spawnDetached(executable: String, arguments: [String], environment: [String: String], log: String)
         throws -> (pid: pid_t, url: String)
     {
+        // Nothing this (short-lived) process inherited beyond stdin/out/err — a shell's or a test harness's pipes,
+        // its process-exit socket — may outlive it in the index: whoever waits for those to close must not wait
+        // for the index.
+        closeOnExecInherited()
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0 else { throw ValidationError("pipe: \(systemErrorMessage(errno))") }
         for fd in pipeFDs { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

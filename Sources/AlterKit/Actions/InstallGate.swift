@@ -52,7 +52,15 @@ package struct InstallGate: Sendable {
         let workspace = try Workspace(parent: options.temporaryDirectory)
         defer { workspace.remove() }
         let start = ContinuousClock.now
-        var outcome = try await gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
+        // pip's final install from the verified files starts now, in parallel with the dry run and the engine:
+        // its interpreter and pip's modules are loaded by the time the files are verified.
+        var gate = self
+        let prepared =
+            invocation.isDryRun || !invocation.isCertain
+            ? nil : launcher.prepare(pip, environment: verifiedInstallEnvironment(folder: workspace.path("files")))
+        defer { prepared?.discard() }
+        if let prepared { gate.launcher = PreparedLauncher(base: launcher, prepared: prepared) }
+        var outcome = try await gate.gate(pip: pip, invocation: invocation, decider: decider, workspace: workspace)
         outcome.timings.total = ContinuousClock.now - start
         services.diagnostics.debug("gate timings: \(outcome.timings)")
         return outcome
@@ -461,7 +469,20 @@ package struct InstallGate: Sendable {
 
     /// The final install: every verified file from the private folder (no index, no resolution, no download),
     /// then what pip must build itself with `--no-deps`. `outcome.result` says how it ended.
+    /// Timed as `pipInstall` (placing the files included).
     private func installFinal(
+        _ items: [PipReportItem], pip: PipCommand, invocation: PipInvocation, sources: SourcePlan,
+        decider: GateDecider, outcome: GateOutcome, workspace: Workspace
+    ) async throws -> GateOutcome {
+        let installStart = ContinuousClock.now
+        var finished = try await installFinalUntimed(
+            items, pip: pip, invocation: invocation, sources: sources, decider: decider, outcome: outcome,
+            workspace: workspace)
+        finished.timings.pipInstall += ContinuousClock.now - installStart
+        return finished
+    }
+
+    private func installFinalUntimed(
         _ items: [PipReportItem], pip: PipCommand, invocation: PipInvocation, sources: SourcePlan,
         decider: GateDecider, outcome: GateOutcome, workspace: Workspace
     ) async throws -> GateOutcome {
@@ -473,8 +494,6 @@ package struct InstallGate: Sendable {
         }
         outcome.installMode = .verifiedFiles
         outcome.result = .installed
-        let installStart = ContinuousClock.now
-        defer { outcome.timings.pipInstall += ContinuousClock.now - installStart }
         if !plan.verified.isEmpty {
             let store = decider.artifactStore ?? ArtifactStore(directory: workspace.path("store"), http: services.http)
             let fetchStart = ContinuousClock.now

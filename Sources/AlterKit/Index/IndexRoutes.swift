@@ -66,7 +66,7 @@ package enum IndexRoute: Sendable, Hashable {
     case root
     case project(String)
     case file(project: String, sha256: String?, upstream: String, filename: String, metadata: Bool)
-    case none
+    case emptyIndex
     case links
     /// A project path without its trailing slash: redirected.
     case redirect(String)
@@ -84,7 +84,7 @@ package enum IndexRoute: Sendable, Hashable {
             guard parts.count == 4, parts[3].isEmpty else { return nil }
             return .project(PackageName.normalize(name))
         case "none":
-            return .none
+            return .emptyIndex
         case "links":
             return parts.count <= 3 && (parts.count < 3 || parts[2].isEmpty) ? .links : nil
         case "files":

@@ -51,7 +51,7 @@ package struct PackageIndex: Sendable {
             return html("<!DOCTYPE html>\n<html><body></body></html>\n")
         case .links:
             return html("<!DOCTYPE html>\n<html><body></body></html>\n")
-        case .none:
+        case .emptyIndex:
             return .refusal(404, "alterks index: not here")
         case .redirect(let target):
             return IndexResponse(status: 301, headers: ["Location": "/\(token)\(target)"])

@@ -47,7 +47,8 @@ package struct FetchedArtifact: Sendable, Hashable {
 package final class ArtifactFetches: @unchecked Sendable {
     private let lock = NSLock()
     private var accessRule: (@Sendable (String) -> HTTPAccess?)?
-    private var inFlight: [String: Task<FetchedArtifact, any Error>] = [:]
+    /// For each key being fetched, the callers waiting for the fetch's answer.
+    private var inFlight: [String: [CheckedContinuation<FetchedArtifact, any Error>]] = [:]
 
     package init() {}
 
@@ -60,20 +61,50 @@ package final class ArtifactFetches: @unchecked Sendable {
         lock.withLock { accessRule }?(url)
     }
 
-    /// `work`'s answer, shared with every caller that asks for the same `key` while it runs.
+    /// `work`'s answer, shared with every caller that asks for the same `key` while it runs. The first caller runs
+    /// `work` in its own task (never an unstructured one: the local index runs on its own threads, and a task started
+    /// here would wait for the shared cooperative pool); a caller that joined a fetch cancelled under another caller
+    /// fetches again itself.
     func once(_ key: String, _ work: @escaping @Sendable () async throws -> FetchedArtifact) async throws
         -> FetchedArtifact
     {
-        let task = lock.withLock {
-            if let running = inFlight[key] { return running }
-            let task = Task { try await work() }
-            inFlight[key] = task
-            return task
+        while true {
+            let first = lock.withLock {
+                if inFlight[key] != nil { return false }
+                inFlight[key] = []
+                return true
+            }
+            if first {
+                let result: Result<FetchedArtifact, any Error>
+                do {
+                    result = .success(try await work())
+                } catch {
+                    result = .failure(error)
+                }
+                let waiters = lock.withLock { inFlight.removeValue(forKey: key) ?? [] }
+                for waiter in waiters { waiter.resume(with: result) }
+                return try result.get()
+            }
+            do {
+                return try await withCheckedThrowingContinuation { continuation in
+                    let joined = lock.withLock {
+                        guard inFlight[key] != nil else { return false }
+                        inFlight[key]?.append(continuation)
+                        return true
+                    }
+                    if !joined { continuation.resume(throwing: ArtifactFetchRetry()) }
+                }
+            } catch is ArtifactFetchRetry {
+                continue
+            } catch is CancellationError where !Task.isCancelled {
+                continue
+            }
         }
-        defer { lock.withLock { if inFlight[key] == task { inFlight[key] = nil } } }
-        return try await task.value
     }
 }
+
+/// The fetch a caller meant to join ended before it joined: it asks again.
+private struct ArtifactFetchRetry: Error {}
 
 /// Fetches artifacts once and keeps them content-addressed by sha256 in a private directory (0700 dirs, 0600
 /// files): `DIR/ab/abcdef…/name-1.0-py3-none-any.whl`, with the inspection result beside it. A download streams to
