@@ -31,11 +31,14 @@ let package = Package(
         // PEP 440 versions and specifiers, PEP 503 names, PEP 508 requirements and markers: pure code, no Foundation,
         // no processes (AlterKit asks an interpreter for its marker values and maps the errors to exit codes).
         .target(name: "PythonPackaging", swiftSettings: strict),
+        // The model every concern shares: dependencies, findings, verdicts, reports, exit status and the error
+        // protocol, diagnostics, the wall clock. No I/O.
+        .target(name: "AlterCore", dependencies: ["PythonPackaging"], swiftSettings: strict),
         // The engine: no printing, no globals, no exit().
         .target(
             name: "AlterKit",
             dependencies: [
-                "CSQLite", "CCurl", "CZlib", "PythonPackaging", "ShimCore",
+                "AlterCore", "CSQLite", "CCurl", "CZlib", "PythonPackaging", "ShimCore",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
