@@ -34,11 +34,14 @@ let package = Package(
         // The model every concern shares: dependencies, findings, verdicts, reports, exit status and the error
         // protocol, diagnostics, the wall clock. No I/O.
         .target(name: "AlterCore", dependencies: ["PythonPackaging"], swiftSettings: strict),
+        // Static analysis of Python source (tokenizer, expression parser, evaluator, rules): reads text, gives
+        // findings and severities; opens no file and runs nothing.
+        .target(name: "PythonCodeAnalysis", dependencies: ["AlterCore", "CZlib"], swiftSettings: strict),
         // The engine: no printing, no globals, no exit().
         .target(
             name: "AlterKit",
             dependencies: [
-                "AlterCore", "CSQLite", "CCurl", "CZlib", "PythonPackaging", "ShimCore",
+                "AlterCore", "CSQLite", "CCurl", "CZlib", "PythonCodeAnalysis", "PythonPackaging", "ShimCore",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
@@ -46,7 +49,9 @@ let package = Package(
         // The commands, a library so tests run them in-process.
         .target(
             name: "AlterCLI",
-            dependencies: ["AlterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AlterKit", "PythonCodeAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .executableTarget(name: "alterks", dependencies: ["AlterCLI"], swiftSettings: strict),
         // The pip shim's pass-through path: Glibc only, no Foundation, so that every non-install pip command
@@ -64,7 +69,8 @@ let package = Package(
             name: "PythonPackagingTests", dependencies: ["PythonPackaging", "AlterKit", "AlterTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "AlterKitTests", dependencies: ["AlterKit", "AlterTestSupport", "PythonPackaging"],
+            name: "AlterKitTests",
+            dependencies: ["AlterKit", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging"],
             swiftSettings: strict),
         .testTarget(
             name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport", "PythonPackaging"],
