@@ -34,6 +34,9 @@ let package = Package(
         // The model every concern shares: dependencies, findings, verdicts, reports, exit status and the error
         // protocol, diagnostics, the wall clock. No I/O.
         .target(name: "AlterCore", dependencies: ["PythonPackaging"], swiftSettings: strict),
+        // The machine: HTTP over curl, processes, files (0600/0700, atomic), archives, hashing, zlib; the services
+        // bundle that carries them. Knows nothing of packages or advisories.
+        .target(name: "AlterSystem", dependencies: ["AlterCore", "CCurl", "CZlib"], swiftSettings: strict),
         // Static analysis of Python source (tokenizer, expression parser, evaluator, rules): reads text, gives
         // findings and severities; opens no file and runs nothing.
         .target(name: "PythonCodeAnalysis", dependencies: ["AlterCore", "CZlib"], swiftSettings: strict),
@@ -41,7 +44,8 @@ let package = Package(
         .target(
             name: "AlterKit",
             dependencies: [
-                "AlterCore", "CSQLite", "CCurl", "CZlib", "PythonCodeAnalysis", "PythonPackaging", "ShimCore",
+                "AlterCore", "AlterSystem", "CSQLite", "CCurl", "CZlib", "PythonCodeAnalysis", "PythonPackaging",
+                "ShimCore",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
@@ -70,7 +74,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AlterKitTests",
-            dependencies: ["AlterKit", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging"],
+            dependencies: ["AlterKit", "AlterSystem", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging"],
             swiftSettings: strict),
         .testTarget(
             name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport", "PythonPackaging"],
