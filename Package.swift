@@ -37,6 +37,9 @@ let package = Package(
         // The machine: HTTP over curl, processes, files (0600/0700, atomic), archives, hashing, zlib; the services
         // bundle that carries them. Knows nothing of packages or advisories.
         .target(name: "AlterSystem", dependencies: ["AlterCore", "CCurl", "CZlib"], swiftSettings: strict),
+        // The SQLite connection (WAL, 0600 files, busy timeout, recovery of a damaged file), its migrations runner and
+        // the compact binary coding of cached rows. The stores that own rows stay with their concerns.
+        .target(name: "SQLiteKit", dependencies: ["AlterCore", "AlterSystem", "CSQLite"], swiftSettings: strict),
         // Static analysis of Python source (tokenizer, expression parser, evaluator, rules): reads text, gives
         // findings and severities; opens no file and runs nothing.
         .target(name: "PythonCodeAnalysis", dependencies: ["AlterCore", "CZlib"], swiftSettings: strict),
@@ -45,7 +48,7 @@ let package = Package(
             name: "AlterKit",
             dependencies: [
                 "AlterCore", "AlterSystem", "CSQLite", "CCurl", "CZlib", "PythonCodeAnalysis", "PythonPackaging",
-                "ShimCore",
+                "ShimCore", "SQLiteKit",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
@@ -74,7 +77,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AlterKitTests",
-            dependencies: ["AlterKit", "AlterSystem", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging"],
+            dependencies: [
+                "AlterKit", "AlterSystem", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging", "SQLiteKit",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport", "PythonPackaging"],
