@@ -31,11 +31,24 @@ let package = Package(
         // PEP 440 versions and specifiers, PEP 503 names, PEP 508 requirements and markers: pure code, no Foundation,
         // no processes (AlterKit asks an interpreter for its marker values and maps the errors to exit codes).
         .target(name: "PythonPackaging", swiftSettings: strict),
+        // The model every concern shares: dependencies, findings, verdicts, reports, exit status and the error
+        // protocol, diagnostics, the wall clock. No I/O.
+        .target(name: "AlterCore", dependencies: ["PythonPackaging"], swiftSettings: strict),
+        // The machine: HTTP over curl, processes, files (0600/0700, atomic), archives, hashing, zlib; the services
+        // bundle that carries them. Knows nothing of packages or advisories.
+        .target(name: "AlterSystem", dependencies: ["AlterCore", "CCurl", "CZlib"], swiftSettings: strict),
+        // The SQLite connection (WAL, 0600 files, busy timeout, recovery of a damaged file), its migrations runner and
+        // the compact binary coding of cached rows. The stores that own rows stay with their concerns.
+        .target(name: "SQLiteKit", dependencies: ["AlterCore", "AlterSystem", "CSQLite"], swiftSettings: strict),
+        // Static analysis of Python source (tokenizer, expression parser, evaluator, rules): reads text, gives
+        // findings and severities; opens no file and runs nothing.
+        .target(name: "PythonCodeAnalysis", dependencies: ["AlterCore", "CZlib"], swiftSettings: strict),
         // The engine: no printing, no globals, no exit().
         .target(
             name: "AlterKit",
             dependencies: [
-                "CSQLite", "CCurl", "CZlib", "PythonPackaging", "ShimCore",
+                "AlterCore", "AlterSystem", "CSQLite", "CCurl", "CZlib", "PythonCodeAnalysis", "PythonPackaging",
+                "ShimCore", "SQLiteKit",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
@@ -43,7 +56,9 @@ let package = Package(
         // The commands, a library so tests run them in-process.
         .target(
             name: "AlterCLI",
-            dependencies: ["AlterKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AlterKit", "PythonCodeAnalysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         .executableTarget(name: "alterks", dependencies: ["AlterCLI"], swiftSettings: strict),
         // The pip shim's pass-through path: Glibc only, no Foundation, so that every non-install pip command
@@ -61,7 +76,10 @@ let package = Package(
             name: "PythonPackagingTests", dependencies: ["PythonPackaging", "AlterKit", "AlterTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "AlterKitTests", dependencies: ["AlterKit", "AlterTestSupport", "PythonPackaging"],
+            name: "AlterKitTests",
+            dependencies: [
+                "AlterKit", "AlterSystem", "AlterTestSupport", "PythonCodeAnalysis", "PythonPackaging", "SQLiteKit",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport", "PythonPackaging"],

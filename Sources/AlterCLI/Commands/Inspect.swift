@@ -1,5 +1,6 @@
 import AlterKit
 import ArgumentParser
+import PythonCodeAnalysis
 
 /// `--format` of `alterks inspect`.
 package enum InspectFormat: String, ExpressibleByArgument, CaseIterable, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import PythonPackaging
+import SQLiteKit
 
 /// Everything a finding needs from one record for one package, and nothing else: compiled once when a record is
 /// imported or cached, so that a scan builds its findings without decoding the record's JSON again.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 import TOMLKit
 
 /// The checks that need the whole artifact: metadata, RECORD, binaries, entry points, `.pth` files, install-time

@@ -1,3 +1,5 @@
+import PythonCodeAnalysis
+
 /// What kind of artifact was inspected.
 package enum ArtifactFormat: String, Sendable, Hashable, Codable {
     case wheel, sdist, installed

@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 import PythonPackaging
 import TOMLKit
 

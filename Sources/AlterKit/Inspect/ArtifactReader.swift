@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 
 /// A reading limit the archive broke, as the inspector reports it.
 package struct ArtifactLimitHit: ArtifactLimitViolation, Equatable {

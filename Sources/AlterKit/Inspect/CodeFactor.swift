@@ -1,3 +1,5 @@
+import PythonCodeAnalysis
+
 /// The `code` risk factor: what inspecting the artifact pip would install found, as a 0–1 score with a reason.
 ///
 /// The score is 1.0 exactly when a finding is critical (code in a `.pth` that does something dangerous, exec of

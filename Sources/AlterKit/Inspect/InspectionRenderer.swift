@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 
 /// What `alterks inspect` prints: pure functions of the inspection (and diff).
 package enum InspectionRenderer {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,5 @@
+import PythonCodeAnalysis
+
 /// What a release has that the previous release of the same project did not: new install hooks, new `.pth` code,
 /// new network, process or exec code. A hijacked release looks like its predecessor plus exactly these.
 package struct ReleaseDiff: Sendable, Hashable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
 import PythonPackaging
+import SQLiteKit
 
 /// Full OSV records fetched from the API, kept in SQLite by id + `modified` so that a repeat scan fetches only
 /// records that changed. Disposable: a damaged file is set aside and rebuilt.

@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteKit
 
 /// The monitor's memory between runs, in SQLite: the findings and verdicts of the last successful look at
 /// each target, the cycles run, and the reports still to deliver (the outbox). A cycle's state change and its

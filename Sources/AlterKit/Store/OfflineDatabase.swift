@@ -1,5 +1,6 @@
 import Foundation
 import PythonPackaging
+import SQLiteKit
 
 /// What an import did.
 package struct ImportSummary: Sendable, Hashable {

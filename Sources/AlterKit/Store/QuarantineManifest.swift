@@ -1,5 +1,6 @@
 import Foundation
 import PythonPackaging
+import SQLiteKit
 
 /// Where a quarantined distribution would have gone, so that `release` installs it there.
 package struct QuarantineTarget: Sendable, Hashable, Codable {

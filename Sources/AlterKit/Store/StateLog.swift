@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteKit
 
 /// One use of the escape hatch: the gate was skipped for one command.
 package struct BypassEntry: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Foundation
 import PythonPackaging
+import SQLiteKit
 
 /// What the verdict cache keeps for one package: everything a repeat scan needs to skip the sources, the
 /// heuristics and the policy for it.

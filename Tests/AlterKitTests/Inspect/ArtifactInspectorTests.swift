@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 /// Crafted wheels and sdists, malicious and benign twins, inspected from their members.
 @Suite struct ArtifactInspectorTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 /// One crafted snippet per signal and evasion, each with the finding it must raise; benign twins raise nothing.
 @Suite struct CodeAnalyzerTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 /// The code factor, and what the policy makes of it: a critical finding quarantines on its own at install.
 @Suite struct CodeFactorTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 /// What reading Python as bytes brings: sources that are not clean UTF-8 text, line-ending and indentation
 /// variants, and shapes that stress the tokenizer's bookkeeping. Each case checks the tokens and what the analyzer

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 @Suite struct PythonTokenizerTests {
     func tokens(_ source: String) -> [PyToken] { PythonTokenizer(source: source).tokenize() }

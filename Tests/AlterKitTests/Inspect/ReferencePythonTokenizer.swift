@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 // The tokenizer as it was before it was rewritten for speed (commit 7f0424c), kept as the oracle of the
 // differential test: the rewrite must give the very same tokens for every input.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import PythonCodeAnalysis
 
 /// The byte tokenizer against the tokenizer it replaced (`ReferencePythonTokenizer`): the very same tokens —
 /// kind, text, position, string value and flags, bracket and operator level, keyword flag — for every input.

@@ -4,6 +4,7 @@ import PythonPackaging
 import Testing
 
 @testable import AlterKit
+@testable import SQLiteKit
 
 /// The offline database's match index (compiled ranges, listed-version keys, finding digests): the same answers as
 /// matching the full records, and an older file upgraded on opening, never silently empty.

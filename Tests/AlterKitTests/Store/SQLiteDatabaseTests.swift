@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import SQLiteKit
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import AlterSystem
 
 @Suite struct FileIOTests {
     func mode(_ path: String) -> mode_t {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import AlterSystem
 
 /// Records the sleeps instead of waiting.
 final class SleepRecorder: @unchecked Sendable {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import AlterSystem
 
 @Suite struct SHA256Tests {
     /// FIPS 180-4 / NIST CAVP examples.

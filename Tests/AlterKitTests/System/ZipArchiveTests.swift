@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AlterKit
+@testable import AlterSystem
 
 @Suite struct ZipArchiveTests {
     @Test func readsTheWholeOSVDatabase() throws {

@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// One HTTP request. Bodies and limits are explicit so every caller states what it can accept.

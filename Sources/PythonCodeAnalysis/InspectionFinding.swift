@@ -1,3 +1,5 @@
+import AlterCore
+
 /// When a piece of code runs, which decides how much a capability in it matters.
 package enum CodePhase: String, Sendable, Hashable, Codable {
     /// While pip builds or installs the package: `setup.py`, an in-tree build backend, what they import or exec.

@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// Every side effect the engine may have, injected. Commands build `.live(...)`; tests build their own

@@ -1,3 +1,5 @@
+import AlterCore
+import AlterSystem
 import CSQLite
 import Foundation
 

@@ -1,3 +1,5 @@
+import AlterCore
+
 /// The tables the code analyzer reads: which qualified names reach the network, spawn processes, decode data, and
 /// how severe each capability is in each phase.
 package enum CodeRules {

@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// A module a piece of code imports, for following install-time and start-up imports into the artifact.

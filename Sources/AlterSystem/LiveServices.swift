@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 extension Services {

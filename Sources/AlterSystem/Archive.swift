@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// Why an archive (wheel, sdist, the OSV database zip) could not be read safely. Names the archive and, where

@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// The outcome of a finished child process.

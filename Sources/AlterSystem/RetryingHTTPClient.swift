@@ -1,3 +1,4 @@
+import AlterCore
 import Foundation
 
 /// When and how long `RetryingHTTPClient` retries.
