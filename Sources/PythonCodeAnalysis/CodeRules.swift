@@ -178,7 +178,8 @@ package enum CodeRules {
     }
 
     /// Severity of a capability by phase; nil means not worth reporting there.
-    static func severity(_ kind: InspectionFinding.Kind, _ phase: CodePhase, strong: Bool = false) -> Severity? {
+    package static func severity(_ kind: InspectionFinding.Kind, _ phase: CodePhase, strong: Bool = false) -> Severity?
+    {
         switch (kind, phase) {
         case (.network, .install), (.network, .startup): .critical
         case (.network, .importTime): .high

@@ -1,4 +1,5 @@
 import Foundation
+import PythonCodeAnalysis
 import PythonPackaging
 
 /// A request to the local index, as its HTTP server read it.
