@@ -28,11 +28,15 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // PEP 440 versions and specifiers, PEP 503 names, PEP 508 requirements and markers: pure code, no Foundation,
+        // no processes (AlterKit asks an interpreter for its marker values and maps the errors to exit codes).
+        .target(name: "PythonPackaging", swiftSettings: strict),
         // The engine: no printing, no globals, no exit().
         .target(
             name: "AlterKit",
             dependencies: [
-                "CSQLite", "CCurl", "CZlib", "ShimCore", .product(name: "TOMLKit", package: "TOMLKit"),
+                "CSQLite", "CCurl", "CZlib", "PythonPackaging", "ShimCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: strict),
@@ -47,15 +51,20 @@ let package = Package(
         .target(name: "ShimCore", swiftSettings: strict),
         .executableTarget(name: "pip", dependencies: ["ShimCore"], swiftSettings: strict),
         .target(
-            name: "AlterTestSupport", dependencies: ["AlterKit"], path: "Tests/AlterTestSupport",
+            name: "AlterTestSupport", dependencies: ["AlterKit", "PythonPackaging"], path: "Tests/AlterTestSupport",
             swiftSettings: strict),
         // Dev-only (bench/run.sh): the loopback OSV and PyPI doubles as a process. Not installed by install.sh.
         .executableTarget(
-            name: "alterks-doubles", dependencies: ["AlterKit", "AlterTestSupport"], swiftSettings: strict),
+            name: "alterks-doubles", dependencies: ["AlterKit", "AlterTestSupport", "PythonPackaging"],
+            swiftSettings: strict),
         .testTarget(
-            name: "AlterKitTests", dependencies: ["AlterKit", "AlterTestSupport"], swiftSettings: strict),
+            name: "PythonPackagingTests", dependencies: ["PythonPackaging", "AlterKit", "AlterTestSupport"],
+            swiftSettings: strict),
         .testTarget(
-            name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport"],
+            name: "AlterKitTests", dependencies: ["AlterKit", "AlterTestSupport", "PythonPackaging"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AlterCLITests", dependencies: ["AlterCLI", "ShimCore", "AlterTestSupport", "PythonPackaging"],
             swiftSettings: strict),
     ]
 )

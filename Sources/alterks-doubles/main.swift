@@ -24,6 +24,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import AlterKit
+import PythonPackaging
 import Testing
 
 @Suite struct PackageNameTests {

@@ -1,5 +1,6 @@
 import AlterKit
 import Foundation
+import PythonPackaging
 
 /// A PyPI on the loopback interface, answering from what a test puts in; names are matched PEP 503-normalised.
 /// - `GET /pypi/NAME/json`: what `setProject`/`serveRecorded` set, else the recorded response in the `recorded`

@@ -1,5 +1,6 @@
 import AlterKit
 import Foundation
+import PythonPackaging
 
 /// Real interpreters and venvs for tests that drive the real pip, offline.
 ///

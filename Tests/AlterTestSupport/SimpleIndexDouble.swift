@@ -1,5 +1,6 @@
 import AlterKit
 import Foundation
+import PythonPackaging
 
 /// A package index on the loopback interface, for tests of what pip (and the gate) ask an index. It serves the
 /// distributions of a folder (what `WheelBuilder` writes; `init(folder:credential:)`) and those added one by one with

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Checks every value before it reaches a pip command line or a file pip reads as requirements.
 ///

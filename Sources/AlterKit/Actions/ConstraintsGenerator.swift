@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One line of a pip constraints file: a package and the specifier that keeps every blocked version out.
 package struct ConstraintLine: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Who depends on whom within one pip resolution, from each distribution's `Requires-Dist` (only edges between
 /// distributions of the resolution count; extras requested along edges are followed). When in doubt, depend: an

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// The install gate: lets pip resolve (`install --dry-run --report`), asks the engine about every distribution
 /// of that resolution, and then installs exactly what was scanned — or nothing.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Which pip a `PipCommand` runs, read from the file system without starting it: the `pip-X.dist-info` folder in
 /// `PREFIX/lib/pythonX.Y/site-packages`, PREFIX being the folder above the executable's `bin/` (a venv, a pyenv

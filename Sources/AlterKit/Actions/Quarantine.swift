@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 import ShimCore
 
 /// Takes a distribution the policy wants quarantined out of the install.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Keeping third-party build code from running before the gate has decided.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// How one distribution of the final install reaches pip.
 package enum InstallPath: String, Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Everything a finding needs from one record for one package, and nothing else: compiled once when a record is
 /// imported or cached, so that a scan builds its findings without decoding the record's JSON again.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Turns the records affecting one package version into findings: one per vulnerability however many ids describe
 /// it. Records are grouped by union-find over their ids and aliases (PYSEC-x aliases CVE-y, GHSA-z aliases CVE-y:

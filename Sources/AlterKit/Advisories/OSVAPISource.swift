@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// The OSV API (https://google.github.io/osv.dev/api/): `POST /v1/querybatch` for the whole package set, then
 /// `GET /v1/vulns/{id}` for each record not already cached at the `modified` stamp the batch reported.

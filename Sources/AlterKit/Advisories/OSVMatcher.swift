@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Decides which OSV records affect a PyPI package version, exactly as the OSV schema's evaluation algorithm says
 /// (https://ossf.github.io/osv-schema/#evaluation), with PEP 440 ordering for `ECOSYSTEM` ranges.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Answers from the offline OSV database with no network at all, with the same matching and finding construction
 /// as the OSV API source, so that both give the same findings over the same records.

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// PyPI's JSON API: the `vulnerabilities` field of `GET /pypi/NAME/VERSION/json` (OSV data as PyPI serves it: ids,
 /// aliases, `fixed_in`, no severity). One request per package, a bounded number at once.

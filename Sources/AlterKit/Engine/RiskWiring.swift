@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// The heuristic risk engine as the scan engine sees it.
 /// With `offline`, metadata comes only from the cache: what is not cached leaves its factors unknown (said in

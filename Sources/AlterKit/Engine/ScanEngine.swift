@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Scores packages for heuristic risk. The heuristic engine implements it; the scan engine only asks.
 package protocol RiskAssessor: Sendable {

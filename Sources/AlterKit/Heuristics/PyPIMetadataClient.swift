@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// What the index said about a project name.
 package enum MetadataLookup: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// What `GET /pypi/NAME/json` says about a project: the fields the risk factors read. Unknown fields are
 /// ignored; missing optional ones are nil. Dates are `upload_time_iso_8601`.

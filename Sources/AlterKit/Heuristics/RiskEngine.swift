@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Scores every package of a scan or an install from its name and its PyPI metadata.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// How a candidate name imitates a popular one.
 package enum SquatKind: String, Sendable, Hashable, Codable, CaseIterable {

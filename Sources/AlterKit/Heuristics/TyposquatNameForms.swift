@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// The forms of a name the index compares (bytes of a PEP 503-normalised name), and the edit distance with its
 /// alignment. Pure functions over `[UInt8]`: a query allocates little and never builds a `String` on its hot path.

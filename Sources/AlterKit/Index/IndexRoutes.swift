@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// A request to the local index, as its HTTP server read it.
 package struct IndexRequest: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// The local index: stands for the user's indexes and find-links locations (`IndexSettings`), forwards project
 /// pages with their hashes and PEP 658/714 metadata links, every file link rewritten to come back here, and serves

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One file a package index lists for a project (PEP 503 anchor / PEP 691 `files` entry).
 package struct IndexFile: Sendable, Hashable {

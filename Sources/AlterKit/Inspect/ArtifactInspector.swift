@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 import TOMLKit
 
 /// An error raised while reading members that is itself a finding: the artifact broke one of the reading limits

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Why an artifact could not be fetched. A hash mismatch is a refusal: nothing of the download is read.
 package enum ArtifactStoreError: AlterKSError, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One file of a release on the index.
 package struct PyPIArtifact: Sendable, Hashable, Codable {

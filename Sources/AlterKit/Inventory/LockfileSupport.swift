@@ -1,3 +1,5 @@
+import PythonPackaging
+
 /// One table of a lockfile (a `[[package]]` entry, a `sdist = {…}`), with typed access that fails with the file,
 /// the line and the key path (`package[3].version`) of whatever is missing or of the wrong type.
 struct LockTable {

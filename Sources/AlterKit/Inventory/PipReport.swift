@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// pip's installation report (`pip install --dry-run --report FILE`) could not be read.
 package enum PipReportError: AlterKSError, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// `Pipfile.lock` (JSON): `default` and `develop` objects mapping names to `{version: "==x", hashes, markers,
 /// extras}` or to direct references (`git` + `ref`, `file`, `path` + `editable`).

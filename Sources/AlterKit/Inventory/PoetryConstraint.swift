@@ -1,3 +1,5 @@
+import PythonPackaging
+
 /// Poetry's version constraints (`^1.2`, `~1.2.3`, `1.2.*`, `>=1,<2`, `1.2.3`, `*`) as PEP 440 specifiers,
 /// the way poetry-core reads them: a caret allows changes that do not modify the left-most non-zero component,
 /// a tilde allows patch changes (or minor ones when only a major is given), a bare version is exact.

@@ -1,3 +1,5 @@
+import PythonPackaging
+
 /// `poetry.lock`: `[[package]]` tables with `name`, `version`, `files = [{file, hash}]` (lock 2.x) or
 /// `[metadata.files]` (lock 1.x), optional `markers` and `[package.source]` (git, url, file, directory, legacy).
 package enum PoetryLock {

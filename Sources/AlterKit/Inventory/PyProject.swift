@@ -1,3 +1,5 @@
+import PythonPackaging
+
 /// `pyproject.toml`: PEP 621 `[project] dependencies` and `optional-dependencies`, PEP 735 `[dependency-groups]`
 /// (with `{include-group = "…"}` checked for unknown groups and cycles), and Poetry's
 /// `[tool.poetry.dependencies]`, `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.NAME.dependencies]`

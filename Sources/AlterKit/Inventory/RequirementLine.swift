@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One requirement of a requirements file (or a command line), interpreted as pip's
 /// `req.constructors.parse_req_from_line` and `parse_editable` do: a PEP 508 string, a URL, a local archive or

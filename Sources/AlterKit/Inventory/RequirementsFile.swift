@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// pip's requirements-file format (`pip._internal.req.req_file`), read the way pip reads it:
 /// lines split as `str.splitlines`, `\` continuations joined (a comment line ends a continuation), comments

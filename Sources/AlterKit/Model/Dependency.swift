@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Where a dependency was declared: a file and, where the format has lines, the 1-based line.
 public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 import TOMLKit
 
 /// Validates one `[tool.alterks]` table key by key, starting from the defaults. Every problem is a `ConfigError`

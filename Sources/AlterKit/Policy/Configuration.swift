@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Which command a verdict is for: a scan reports, an install gates. Some actions differ between the two
 /// (`risk_action` defaults to ALERT for a scan and QUARANTINE for an install).

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// What one run of a target interpreter tells us about itself.
 public struct InterpreterInfo: Sendable, Hashable, Codable {

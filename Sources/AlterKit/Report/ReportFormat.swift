@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One verdict read at a glance: a headline naming what flagged the package (`BLOCKED requests 2.19.1:
 /// 2 vulnerabilities (PYSEC-2018-28, PYSEC-2023-74); fixed in 2.31.0`) and the way out (`pip install

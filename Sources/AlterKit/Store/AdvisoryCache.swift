@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Full OSV records fetched from the API, kept in SQLite by id + `modified` so that a repeat scan fetches only
 /// records that changed. Disposable: a damaged file is set aside and rebuilt.

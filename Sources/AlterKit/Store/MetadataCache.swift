@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// PyPI project metadata fetched before, in SQLite, keyed by normalised project name, with a TTL. A "no such
 /// project" answer (404) is kept too, for a shorter time (a name can be registered at any moment). Failures

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// What an import did.
 package struct ImportSummary: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// Where a quarantined distribution would have gone, so that `release` installs it there.
 package struct QuarantineTarget: Sendable, Hashable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// What the verdict cache keeps for one package: everything a repeat scan needs to skip the sources, the
 /// heuristics and the policy for it.

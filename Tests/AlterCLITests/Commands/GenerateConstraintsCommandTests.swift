@@ -2,6 +2,7 @@ import AlterCLI
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// `alterks generate-constraints` end to end: the real advisory data in the offline database, every package of it in

@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 
 /// A small, correct OSV API for the hardening tests: `flask` (any version) is affected by PYSEC-2018-66 (served with
 /// its real record from the bundled data), everything else is clean. Enough to tell a right answer (exit 1, the id in

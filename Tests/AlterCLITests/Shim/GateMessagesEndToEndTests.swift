@@ -2,6 +2,7 @@ import AlterCLI
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// What a person reads when the gate refuses an install: one line per flagged package, then the way out; every

@@ -2,6 +2,7 @@ import AlterCLI
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Issue #13 item 2: a private index that requires basic authentication works through the whole gate — real pip

@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Not a test: the 1,000-package scan benchmark, run by hand (figures go in the notes, never into assertions).

@@ -1,5 +1,6 @@
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 @testable import AlterKit

@@ -1,5 +1,6 @@
 import AlterKit
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Answers from the recorded responses; names in `failing` fail, unknown names are 404s.

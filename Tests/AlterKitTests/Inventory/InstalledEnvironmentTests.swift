@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// A fake site-packages built in a temp dir: what pip would list from it is known by construction.

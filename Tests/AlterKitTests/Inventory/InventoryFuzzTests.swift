@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Bounded fuzzing with a fixed seed: every fixture, mutated many times, must give a result or an

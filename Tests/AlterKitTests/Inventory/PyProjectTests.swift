@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 @Suite struct PyProjectTests {

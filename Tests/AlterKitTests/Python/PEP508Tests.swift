@@ -1,8 +1,9 @@
+import AlterKit
 import AlterTestSupport
 import Foundation
 import Testing
 
-@testable import AlterKit
+@testable import PythonPackaging
 
 /// The answers of Python `packaging` 26.2 recorded by Tests/Fixtures/pep508/generate_vectors.py.
 struct PEP508Vectors: Decodable {

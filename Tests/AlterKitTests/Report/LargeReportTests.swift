@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 import Testing
 
 @testable import AlterKit

@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// One verdict at a glance: the headline and the way out, from the real policy over real findings.

@@ -1,6 +1,7 @@
 import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// `PythonEnvironments.installed(in:)` reads the venv's metadata files instead of starting `pip list`; here it is

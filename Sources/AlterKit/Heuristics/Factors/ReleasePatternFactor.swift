@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// `release_pattern`: the shapes of a new or hijacked project. A first release; a burst of releases within days;
 /// a release after a year or more of silence; a large jump of the major version; a yanked release. The score is

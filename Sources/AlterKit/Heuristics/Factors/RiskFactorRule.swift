@@ -1,4 +1,5 @@
 import Foundation
+import PythonPackaging
 
 /// One heuristic: 0–1 with a one-line reason, `score == nil` when it could not be computed.
 package protocol RiskFactorRule: Sendable {

@@ -1,6 +1,6 @@
-import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Every row of the PEP 440 vectors computed by Python's `packaging` 26.2 (`Tests/Fixtures/vectors/pep440`, or the

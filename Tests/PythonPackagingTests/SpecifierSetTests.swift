@@ -1,4 +1,4 @@
-import AlterKit
+import PythonPackaging
 import Testing
 
 /// Specifier rules that are easy to get wrong; expected values checked against `packaging` 26.2.

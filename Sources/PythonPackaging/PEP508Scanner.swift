@@ -4,7 +4,7 @@
 /// Each `match…` function answers the end of the token that the corresponding Python regular expression would
 /// match at `position` (with `re.match` semantics: anchored at `position`, greedy, first alternative that works),
 /// or `nil`.
-struct PEP508Scanner {
+package struct PEP508Scanner {
     let scalars: [Unicode.Scalar]
     var position = 0
 
@@ -41,12 +41,12 @@ struct PEP508Scanner {
     }
 
     /// Python's `\s` for `str` patterns (`str.isspace()`).
-    static func isSpace(_ c: Unicode.Scalar) -> Bool {
+    package static func isSpace(_ c: Unicode.Scalar) -> Bool {
         if (0x1C...0x1F).contains(c.value) { return true }
         return c.properties.isWhitespace
     }
 
-    static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 0x30 && c.value <= 0x39 }
+    package static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 0x30 && c.value <= 0x39 }
 
     static func isASCIIAlnum(_ c: Unicode.Scalar) -> Bool {
         let v = c.value

@@ -1,14 +1,13 @@
 /// A marker could not be evaluated: `packaging` raises `UndefinedComparison` (an operator that makes no sense for
 /// the values, such as `os_name ~= "posix"`) or `UndefinedEnvironmentName` (a variable the environment lacks, such
 /// as `extras` outside a lock file, or a comparison of two literals).
-public struct MarkerEvaluationError: AlterKSError, Equatable {
+public struct MarkerEvaluationError: Error, CustomStringConvertible, Sendable, Equatable {
     public var marker: String
     public var message: String
     public init(marker: String, message: String) {
         self.marker = marker
         self.message = message
     }
-    public var exitStatus: ExitStatus { .usage }
     public var description: String { "cannot evaluate marker \(marker.quotedForMessage): \(message)" }
 }
 

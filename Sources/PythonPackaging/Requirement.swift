@@ -1,5 +1,5 @@
 /// A PEP 508 requirement or marker failed to parse.
-public struct PEP508Error: AlterKSError, Equatable {
+public struct PEP508Error: Error, CustomStringConvertible, Sendable, Equatable {
     public var input: String
     public var message: String
     /// What was being parsed: `requirement` or `marker`.
@@ -16,7 +16,6 @@ public struct PEP508Error: AlterKSError, Equatable {
         self.subject = kind
     }
 
-    public var exitStatus: ExitStatus { .usage }
     public var description: String { "invalid \(subject) \(input.quotedForMessage): \(message)" }
 }
 
@@ -85,7 +84,7 @@ public struct Requirement: Sendable, Hashable, CustomStringConvertible {
 
 extension String {
     /// Double-quoted on one line, for error messages: quotes, backslashes and control characters escaped.
-    var quotedForMessage: String {
+    package var quotedForMessage: String {
         var out = "\""
         for scalar in unicodeScalars {
             switch scalar {

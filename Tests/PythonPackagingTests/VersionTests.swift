@@ -1,5 +1,6 @@
 import AlterKit
 import Foundation
+import PythonPackaging
 import Testing
 
 /// The rules of PEP 440 versions that are easy to get wrong; expected values checked against `packaging` 26.2.

@@ -25,12 +25,4 @@ public struct MarkerEnvironment: Sendable, Hashable, Codable {
         "python_version": "3.11",
         "sys_platform": "linux",
     ])
-
-    /// Asks the interpreter at `python` (an absolute path) for its marker values, with one process.
-    /// `InterpreterProbe.run` gives the rest of what that process reports (real executable, `sys.path`).
-    public static func query(
-        python: String, runner: any ProcessRunner, environment: [String: String]? = nil
-    ) async throws -> MarkerEnvironment {
-        try await InterpreterProbe.run(python: python, runner: runner, environment: environment).markerEnvironment
-    }
 }

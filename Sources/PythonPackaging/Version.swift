@@ -1,5 +1,5 @@
 /// A PEP 440 version or specifier failed to parse.
-public struct PEP440Error: AlterKSError, Equatable {
+public struct PEP440Error: Error, CustomStringConvertible, Sendable, Equatable {
     /// What failed to parse.
     public enum Subject: String, Sendable, Equatable {
         case version, specifier
@@ -12,7 +12,6 @@ public struct PEP440Error: AlterKSError, Equatable {
         self.message = message
         self.subject = subject
     }
-    public var exitStatus: ExitStatus { .usage }
     /// One line; an input longer than 100 characters is shortened (it can be a 4300-digit number).
     public var description: String {
         let scalars = input.unicodeScalars

@@ -1,6 +1,6 @@
-import AlterKit
 import AlterTestSupport
 import Foundation
+import PythonPackaging
 import Testing
 
 /// Bounded fuzzing with a fixed seed: mutated vector rows, huge numbers and very long inputs. Nothing may crash;
