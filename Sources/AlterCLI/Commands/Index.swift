@@ -106,7 +106,9 @@ package enum IndexSetup {
         let setup = try CommandSetup(global: global, context: context)
         let settings =
             try settings
-            ?? IndexSettings.read(environment: context.environment, ownIndex: context.environment["ALTERKS_INDEX_URL"])
+            ?? IndexSettings.read(
+                environment: context.environment, ownIndex: context.environment["ALTERKS_INDEX_URL"],
+                directory: context.currentDirectory)
         return try setup.builder.packageIndex(token: token, settings: settings)
     }
 }

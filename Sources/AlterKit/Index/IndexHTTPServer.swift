@@ -134,16 +134,63 @@ package final class IndexHTTPServer: @unchecked Sendable {
             let request = IndexRequest(method: parsed.method, path: parsed.path, headers: parsed.headers)
             let response = wait { await self.handler(request) }
             let keepAlive = parsed.version == "HTTP/1.1" && parsed.headers["connection"]?.lowercased() != "close"
-            var text = "HTTP/1.1 \(response.status) \(response.reason ?? Self.phrase(response.status))\r\n"
-            for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
-                text += "\(name): \(IndexResponse.reasonPhrase(value))\r\n"
+            if let file = response.file {
+                guard sendFile(fd, response, file, head: request.method == "HEAD", keepAlive: keepAlive), keepAlive
+                else { return }
+                continue
             }
-            text +=
-                "Content-Length: \(response.body.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-            var bytes = Data(text.utf8)
+            var bytes = Self.head(response, length: response.body.count, keepAlive: keepAlive)
             if request.method != "HEAD" { bytes.append(response.body) }
             guard sendAll(fd, bytes), keepAlive else { return }
         }
+    }
+
+    /// The status line and headers of `response` with a body of `length` bytes.
+    private static func head(_ response: IndexResponse, length: Int, keepAlive: Bool) -> Data {
+        var text = "HTTP/1.1 \(response.status) \(response.reason ?? Self.phrase(response.status))\r\n"
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+            text += "\(name): \(IndexResponse.reasonPhrase(value))\r\n"
+        }
+        text += "Content-Length: \(length)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        return Data(text.utf8)
+    }
+
+    /// Streams a verified file in 1 MiB chunks, hashing them; the last chunk goes out only when the whole file
+    /// still has its verified hash and length (otherwise the connection is dropped short of Content-Length).
+    /// False when the connection cannot go on.
+    private func sendFile(_ fd: Int32, _ response: IndexResponse, _ file: VerifiedFileBody, head: Bool, keepAlive: Bool)
+        -> Bool
+    {
+        let input = open(file.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        var status = stat()
+        guard input >= 0, fstat(input, &status) == 0 else {
+            if input >= 0 { close(input) }
+            let refusal = IndexResponse.refusal(
+                502, "alterks: the verified file is gone from the store; nothing served")
+            var bytes = Self.head(refusal, length: refusal.body.count, keepAlive: keepAlive)
+            bytes.append(refusal.body)
+            return sendAll(fd, bytes)
+        }
+        defer { close(input) }
+        let size = Int(status.st_size)
+        guard sendAll(fd, Self.head(response, length: size, keepAlive: keepAlive)) else { return false }
+        if head { return true }
+        var hasher = SHA256()
+        var held = Data()
+        var sent = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return false }
+            if n == 0 { break }
+            guard sendAll(fd, held) else { return false }
+            sent += held.count
+            held = Data(chunk[0..<n])
+            hasher.update(held)
+        }
+        guard sent + held.count == size, hexString(hasher.finalize()) == file.sha256 else { return false }
+        return sendAll(fd, held)
     }
 
     /// Runs an async answer to completion while this (connection) thread waits. The answer runs on the server's own

@@ -25,12 +25,18 @@ package struct IndexResponse: Sendable, Hashable {
     package var reason: String?
     package var headers: [String: String]
     package var body: Data
+    /// A verified file sent from disk instead of `body`, in chunks (a wheel of a gigabyte is never read whole).
+    package var file: VerifiedFileBody?
 
-    package init(status: Int, reason: String? = nil, headers: [String: String] = [:], body: Data = Data()) {
+    package init(
+        status: Int, reason: String? = nil, headers: [String: String] = [:], body: Data = Data(),
+        file: VerifiedFileBody? = nil
+    ) {
         self.status = status
         self.reason = reason
         self.headers = headers
         self.body = body
+        self.file = file
     }
 
     /// A refusal whose one line is both the reason phrase and the body.
@@ -54,6 +60,20 @@ package struct IndexResponse: Sendable, Hashable {
             }
         }
         return out.count > 400 ? String(out.prefix(397)) + "..." : out
+    }
+}
+
+/// A file the engine verified, to be streamed: its bytes are hashed again as they are sent, and the last chunk is
+/// held back until the whole hash matched — a file changed after the check reaches the client cut short (its
+/// Content-Length unmet), never whole.
+package struct VerifiedFileBody: Sendable, Hashable {
+    package var path: String
+    /// Lowercase hex.
+    package var sha256: String
+
+    package init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
     }
 }
 

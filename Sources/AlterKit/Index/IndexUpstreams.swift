@@ -31,6 +31,9 @@ package struct IndexUpstream: Sendable, Hashable {
 package enum IndexSettingsError: AlterKSError, Equatable {
     case badURL(origin: String, url: String, reason: String)
     case unreadable(path: String, reason: String)
+    /// A uv configuration file that is not valid TOML or has a key of the wrong type (the message names the file,
+    /// the line or the key).
+    case badConfig(String)
 
     package var exitStatus: ExitStatus { .usage }
 
@@ -38,14 +41,17 @@ package enum IndexSettingsError: AlterKSError, Equatable {
         switch self {
         case .badURL(let origin, let url, let reason): "\(origin): index \(url.debugDescription): \(reason)"
         case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .badConfig(let message): message
         }
     }
 }
 
 /// The package indexes, find-links locations, credentials and CA bundle of the user's pip and uv configuration,
 /// read as pip reads them: configuration files (global, user, site, then `PIP_CONFIG_FILE`; `[global]` then
-/// `[install]`), then `PIP_*` variables (an empty value is ignored, as pip ignores it), plus uv's `UV_*` index
-/// variables; credentials from the URLs' user part and from `~/.netrc` (`NETRC`).
+/// `[install]`), then `PIP_*` variables (an empty value is ignored, as pip ignores it), plus uv's: its
+/// configuration files (`uv.toml` of the system and the user, the project's `uv.toml` or `pyproject.toml`
+/// `[tool.uv]`, or `UV_CONFIG_FILE`; `UV_NO_CONFIG` skips them) and its `UV_*` index variables; credentials from
+/// the URLs' user part and from `~/.netrc` (`NETRC`). The index stands for the union of all of them.
 package struct IndexSettings: Sendable, Hashable {
     package var indexes: [IndexUpstream] = []
     /// Find-links locations: absolute folders or `https://` pages.
@@ -71,9 +77,14 @@ package struct IndexSettings: Sendable, Hashable {
     /// The settings of `environment` (the shell's, before activation). `read` reads a file (nil when absent);
     /// `ownIndex` is the local index's own URL prefix, never taken as an upstream.
     package static func read(
-        environment: [String: String], ownIndex: String? = nil,
+        environment: [String: String], ownIndex: String? = nil, directory: String? = nil,
         read: (String) throws -> String? = Self.readFile
     ) throws -> IndexSettings {
+        var uv = UVConfigValues()
+        for path in uvConfigFiles(environment, directory: directory) {
+            guard let text = try read(path) else { continue }
+            try uv.apply(toml: text, path: path)
+        }
         var pip = PipValues()
         for (path, origin) in pipConfigFiles(environment) {
             guard let text = try read(path) else { continue }
@@ -87,7 +98,7 @@ package struct IndexSettings: Sendable, Hashable {
             urls.append((pip.indexURL?.0 ?? pypi, pip.indexURL?.1 ?? "pip's default index"))
             urls += pip.extraIndexURLs
         }
-        urls += uvIndexes(environment)
+        urls += uv.indexes + uvIndexes(environment)
         var seen = Set<String>()
         for (raw, origin) in urls {
             let (url, credential) = try clean(raw, origin: origin)
@@ -96,7 +107,7 @@ package struct IndexSettings: Sendable, Hashable {
             guard seen.insert(url).inserted else { continue }
             settings.indexes.append(IndexUpstream(url: url, origin: origin))
         }
-        for (raw, origin) in pip.findLinks + uvFindLinks(environment) {
+        for (raw, origin) in pip.findLinks + uv.findLinks + uvFindLinks(environment) {
             if let ownIndex, raw.hasPrefix(ownIndex) { continue }
             if raw.hasPrefix("/") {
                 settings.findLinks.append(raw)
@@ -145,6 +156,34 @@ package struct IndexSettings: Sendable, Hashable {
         if let venv = environment["VIRTUAL_ENV"], venv.hasPrefix("/") { files.append(venv + "/pip.conf") }
         if let file = environment["PIP_CONFIG_FILE"], !file.isEmpty { files.append(file) }
         return files.map { ($0, $0) }
+    }
+
+    /// uv's configuration files, lowest priority first: the system's (`XDG_CONFIG_DIRS`/uv/uv.toml, /etc/uv/uv.toml),
+    /// the user's (`XDG_CONFIG_HOME`/uv/uv.toml, else ~/.config/uv/uv.toml), then the project's — the nearest
+    /// `uv.toml`, else `pyproject.toml`, from `directory` upwards (a `pyproject.toml` without `[tool.uv]` is read
+    /// and yields nothing, as uv skips it). `UV_CONFIG_FILE` replaces the user's and the project's;
+    /// `UV_NO_CONFIG` skips them all.
+    static func uvConfigFiles(_ environment: [String: String], directory: String?) -> [String] {
+        if let value = environment["UV_NO_CONFIG"], ["1", "true", "yes", "on"].contains(value.lowercased()) {
+            return []
+        }
+        let dirs = (environment["XDG_CONFIG_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/etc/xdg")
+            .split(separator: ":").map(String.init)
+        var files = dirs.reversed().map { $0 + "/uv/uv.toml" } + ["/etc/uv/uv.toml"]
+        if let file = environment["UV_CONFIG_FILE"], !file.isEmpty { return files + [file] }
+        if let config = environment["XDG_CONFIG_HOME"].flatMap({ $0.hasPrefix("/") ? $0 : nil }) {
+            files.append(config + "/uv/uv.toml")
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            files.append(home + "/.config/uv/uv.toml")
+        }
+        guard var folder = directory, folder.hasPrefix("/") else { return files }
+        while true {
+            let prefix = folder == "/" ? "" : folder
+            if FileIO.exists(prefix + "/uv.toml") { return files + [prefix + "/uv.toml"] }
+            if FileIO.exists(prefix + "/pyproject.toml") { return files + [prefix + "/pyproject.toml"] }
+            guard folder != "/" else { return files }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
     }
 
     /// uv's index variables: `UV_DEFAULT_INDEX` / `UV_INDEX_URL`, `UV_INDEX` (`name=url` entries allowed),
@@ -325,5 +364,58 @@ private struct PipValues {
         case "cert": cert = value
         default: break
         }
+    }
+}
+
+/// uv's index settings as its configuration files leave them: the top level (or `[tool.uv]` of a pyproject.toml)
+/// and its `[pip]` table — `index-url`, `extra-index-url`, `find-links`, `no-index`, and `[[index]]` entries
+/// (`url`; `format = "flat"` is a find-links location). Every file's entries are kept: the local index stands for
+/// each index any of them names.
+private struct UVConfigValues {
+    var indexes: [(String, String)] = []
+    var findLinks: [(String, String)] = []
+
+    mutating func apply(toml text: String, path: String) throws {
+        do {
+            let document = try TOMLDocument(text: text, file: path)
+            var table = LockTable(values: document.root, path: "", location: document.location(nil))
+            if path.hasSuffix("/pyproject.toml") {
+                guard let uv = try table.optionalTable("tool")?.optionalTable("uv") else { return }
+                table = uv
+            }
+            try read(table, path: path)
+            if let pip = try table.optionalTable("pip") { try read(pip, path: path) }
+        } catch {
+            throw IndexSettingsError.badConfig("\(error)")
+        }
+    }
+
+    private mutating func read(_ table: LockTable, path: String) throws(InventoryError) {
+        let prefix = table.path.isEmpty ? "" : table.path + "."
+        if try table.optionalBool("no-index") == true { return }
+        if let url = try table.optionalString("index-url") {
+            indexes.append((url, "\(path) \(prefix)index-url"))
+        }
+        for url in try table.optionalStrings("extra-index-url") ?? [] {
+            indexes.append((url, "\(path) \(prefix)extra-index-url"))
+        }
+        for location in try table.optionalStrings("find-links") ?? [] {
+            findLinks.append((Self.absolute(location, configFile: path), "\(path) \(prefix)find-links"))
+        }
+        for (number, index) in (try table.optionalTables("index") ?? []).enumerated() {
+            let url = try index.string("url")
+            let origin = "\(path) \(prefix)index[\(number)].url"
+            if try index.optionalString("format") == "flat" {
+                findLinks.append((Self.absolute(url, configFile: path), origin))
+            } else {
+                indexes.append((url, origin))
+            }
+        }
+    }
+
+    /// A relative folder (`./wheels`) taken from the configuration file's folder, as uv takes it.
+    static func absolute(_ location: String, configFile: String) -> String {
+        guard !location.contains("://"), !location.hasPrefix("/") else { return location }
+        return (configFile as NSString).deletingLastPathComponent + "/" + location
     }
 }

@@ -294,20 +294,12 @@ package struct PackageIndex: Sendable {
         return serveVerified(fetched, label: label)
     }
 
-    /// The verified file's bytes, hashed once more as they are read: what is sent is what was verified.
+    /// The verified file, streamed from the store by the server and hashed once more as it is sent: what is sent
+    /// is what was verified.
     func serveVerified(_ artifact: FetchedArtifact, label: String) -> IndexResponse {
-        do {
-            let data = try FileIO.read(artifact.path, limit: store.maxBytes)
-            let actual = hexString(SHA256.hash(data))
-            guard actual == artifact.sha256 else {
-                unlink(artifact.path)
-                return .refusal(
-                    403, "alterks: refused \(label): the verified file changed after it was checked; dropped")
-            }
-            return IndexResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: data)
-        } catch {
-            return .refusal(502, "alterks: cannot read the verified file of \(label): \(error)")
-        }
+        IndexResponse(
+            status: 200, headers: ["Content-Type": "application/octet-stream"],
+            file: VerifiedFileBody(path: artifact.path, sha256: artifact.sha256))
     }
 }
 

@@ -1,4 +1,5 @@
 import AlterKit
+import AlterTestSupport
 import Foundation
 import Testing
 
@@ -77,5 +78,79 @@ import Testing
             ownIndex: "http://127.0.0.1:5000/TOKEN"
         ) { _ in nil }
         #expect(own.indexes.isEmpty)
+    }
+
+    @Test func uvConfigurationFilesAddTheirIndexesFindLinksAndCredentials() throws {
+        let files = [
+            "/home/u/.config/uv/uv.toml": """
+            index-url = "https://uv-default.example/simple"
+            extra-index-url = ["https://extra.example/simple"]
+
+            [[index]]
+            name = "corp"
+            url = "https://carol:pw%21@corp.example/simple"
+
+            [[index]]
+            name = "wheels"
+            url = "/srv/flat"
+            format = "flat"
+
+            [pip]
+            extra-index-url = ["https://pip-table.example/simple"]
+            """,
+            "/etc/uv/uv.toml": "find-links = [\"/srv/system-wheels\"]\n",
+        ]
+        let settings = try Self.read(["HOME": "/home/u"], files: files)
+        #expect(
+            settings.indexes.map(\.url) == [
+                IndexSettings.pypi, "https://uv-default.example/simple/", "https://extra.example/simple/",
+                "https://corp.example/simple/", "https://pip-table.example/simple/",
+            ])
+        #expect(settings.indexes[3].origin == "/home/u/.config/uv/uv.toml index[0].url")
+        #expect(settings.findLinks == ["/srv/system-wheels", "/srv/flat"])
+        #expect(settings.credentials["corp.example"] == BasicCredential(user: "carol", password: "pw!"))
+        // UV_NO_CONFIG: no file; UV_CONFIG_FILE: that file instead of the user's.
+        #expect(try Self.read(["HOME": "/home/u", "UV_NO_CONFIG": "1"], files: files).findLinks.isEmpty)
+        let chosen = try Self.read(
+            ["HOME": "/home/u", "UV_CONFIG_FILE": "/tmp/ci-uv.toml"],
+            files: files.merging(["/tmp/ci-uv.toml": "index-url = \"https://ci.example/simple\"\n"]) { $1 })
+        #expect(chosen.indexes.map(\.url) == [IndexSettings.pypi, "https://ci.example/simple/"])
+    }
+
+    @Test func theProjectsToolUVIsFoundFromASubfolderWithItsRelativeFlatIndex() throws {
+        let root = try TestPaths.temporaryDirectory("alterks-uv-project")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let deeper = root.appendingPathComponent("src/pkg")
+        try FileManager.default.createDirectory(at: deeper, withIntermediateDirectories: true)
+        try Data(
+            """
+            [project]
+            name = "app"
+
+            [tool.uv]
+            find-links = ["./wheels"]
+
+            [[tool.uv.index]]
+            url = "https://project.example/simple"
+            """.utf8
+        ).write(to: root.appendingPathComponent("pyproject.toml"))
+        let settings = try IndexSettings.read(environment: ["HOME": "/nonexistent"], directory: deeper.path) { path in
+            path.hasPrefix(root.path) ? try IndexSettings.readFile(path) : nil
+        }
+        #expect(settings.indexes.map(\.url) == [IndexSettings.pypi, "https://project.example/simple/"])
+        #expect(settings.indexes[1].origin == root.path + "/pyproject.toml tool.uv.index[0].url")
+        #expect(settings.findLinks == [root.path + "/./wheels"])
+    }
+
+    @Test func aUVConfigurationKeyOfTheWrongTypeIsOneLineNamingFileAndKey() {
+        let files = ["/home/u/.config/uv/uv.toml": "extra-index-url = \"https://single.example/simple\"\n"]
+        #expect(throws: IndexSettingsError.self) { try Self.read(["HOME": "/home/u"], files: files) }
+        do {
+            _ = try Self.read(["HOME": "/home/u"], files: files)
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("/home/u/.config/uv/uv.toml") && message.contains("extra-index-url"), "\(message)")
+            #expect(!message.contains("\n"))
+        }
     }
 }
