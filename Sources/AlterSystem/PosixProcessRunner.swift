@@ -187,7 +187,7 @@ package func which(_ name: String, path: String) -> String? {
 }
 
 /// A spawned child and the parent's ends of its pipes.
-final class SpawnedChild: @unchecked Sendable {
+package final class SpawnedChild: @unchecked Sendable {
     let pid: pid_t
     let executable: String
     private let stdinFD: Int32
@@ -212,7 +212,7 @@ final class SpawnedChild: @unchecked Sendable {
     typealias AddChdir =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) ->
         Int32
-    typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    package typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     /// glibc ≥ 2.29 / 2.34 extensions, looked up at run time because Swift's Glibc module does not import them.
     static let addChdir: AddChdir? = {
@@ -220,7 +220,7 @@ final class SpawnedChild: @unchecked Sendable {
         else { return nil }
         return unsafeBitCast(symbol, to: AddChdir.self)
     }()
-    static let addClosefrom: AddClosefrom? = {
+    package static let addClosefrom: AddClosefrom? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
         else { return nil }
         return unsafeBitCast(symbol, to: AddClosefrom.self)

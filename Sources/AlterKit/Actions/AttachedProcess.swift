@@ -67,6 +67,9 @@ package struct PosixAttachedLauncher: AttachedProcessLauncher {
             posix_spawn_file_actions_adddup2(&actions, 0, 3)
             posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
         }
+        // Nothing else of ours reaches pip: a descriptor another thread opened a moment ago (a pipe whose reader
+        // waits for its EOF, a socket) would stay open for as long as pip runs — for a prepared pip, while it waits.
+        if let addClosefrom = SpawnedChild.addClosefrom { _ = addClosefrom(&actions, stdinFD == nil ? 3 : 4) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
